@@ -1,0 +1,239 @@
+// @ts-check
+import http from 'node:http';
+import net from 'node:net';
+
+export const STRATEGIES = /** @type {const} */ (['round-robin', 'least-connections', 'sticky']);
+/** @typedef {typeof STRATEGIES[number]} Strategy */
+export const AFFINITY_COOKIE = 'lab_instance';
+export const SERVED_BY = 'x-served-by';
+export const USER_HEADER = 'x-lab-user';
+const MAX_BODY = 1024 * 1024;
+const UPSTREAM_TIMEOUT_MS = 10_000;
+
+/**
+ * @typedef {object} RequestReport
+ * @property {string | undefined} user
+ * @property {string} method
+ * @property {string} path
+ * @property {string | null} instance
+ * @property {number} status
+ * @property {number} ms
+ */
+
+/**
+ * @typedef {object} Backend
+ * @property {string} name
+ * @property {number} port
+ * @property {number} inflight
+ * @property {number} served
+ * @property {boolean} routable
+ * @property {string} state
+ * @property {string | undefined} reason
+ */
+
+/**
+ * The load balancer: an HTTP and WebSocket proxy in front of the cluster's instances.
+ * @param {{ backends: () => Backend[], describe: () => string, strategy: Strategy, onRequest: (r: RequestReport) => void }} options
+ */
+export function createBalancer(options) {
+  let strategy = options.strategy;
+  let turn = 0;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+
+  /** @param {Backend[]} candidates @param {http.IncomingMessage} req */
+  function choose(candidates, req) {
+    if (candidates.length === 0) return undefined;
+    if (strategy === 'sticky') {
+      const wanted = readCookie(req.headers.cookie, AFFINITY_COOKIE);
+      const pinned = candidates.find((b) => b.name === wanted);
+      if (pinned) return pinned;
+    }
+    if (strategy === 'least-connections') {
+      const fewest = Math.min(...candidates.map((b) => b.inflight));
+      const tied = candidates.filter((b) => b.inflight === fewest);
+      return tied[turn++ % tied.length];
+    }
+    return candidates[turn++ % candidates.length];
+  }
+
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
+  async function handle(req, res) {
+    const started = performance.now();
+    const user = headerValue(req.headers[USER_HEADER]);
+    const path = req.url ?? '/';
+    /** @param {string | null} instance */
+    const report = (instance) =>
+      options.onRequest({ user, method: req.method ?? 'GET', path, instance, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
+
+    let body;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      plain(res, 413, `The request body is larger than ${MAX_BODY / 1024} KB; the lab balancer refuses it.`);
+      report(null);
+      return;
+    }
+    const tried = new Set();
+    for (;;) {
+      const backend = choose(options.backends().filter((b) => b.routable && !tried.has(b.name)), req);
+      if (!backend) {
+        const status = tried.size > 0 ? 502 : 503;
+        const why = tried.size > 0 ? `Instance${tried.size > 1 ? 's' : ''} ${[...tried].join(', ')} refused the connection.` : 'No instance is up to serve this request.';
+        plain(res, status, `${why}\n${options.describe()}\nStart or fix an instance in the cluster view; its terminal shows why it is down.`);
+        report(null);
+        return;
+      }
+      tried.add(backend.name);
+      const outcome = await forward(req, res, body, backend);
+      if (outcome === 'retry') continue;
+      report(backend.name);
+      return;
+    }
+  }
+
+  /**
+   * @param {http.IncomingMessage} req @param {http.ServerResponse} res @param {Buffer} body @param {Backend} backend
+   * @returns {Promise<'done' | 'retry'>}
+   */
+  function forward(req, res, body, backend) {
+    return new Promise((resolve) => {
+      backend.inflight++;
+      let settled = false;
+      const finish = (/** @type {'done' | 'retry'} */ outcome) => {
+        if (settled) return;
+        settled = true;
+        backend.inflight--;
+        resolve(outcome);
+      };
+      const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-host': req.headers.host ?? '' };
+      headers['content-length'] = String(body.length);
+      delete headers['transfer-encoding'];
+      const upstream = http.request({ host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers, agent }, (answer) => {
+        backend.served++;
+        const outHeaders = { ...answer.headers, [SERVED_BY]: backend.name };
+        if (strategy === 'sticky' && readCookie(req.headers.cookie, AFFINITY_COOKIE) !== backend.name) {
+          const cookies = [answer.headers['set-cookie'] ?? []].flat();
+          outHeaders['set-cookie'] = [...cookies, `${AFFINITY_COOKIE}=${backend.name}; Path=/; HttpOnly; SameSite=Lax`];
+        }
+        res.writeHead(answer.statusCode ?? 502, outHeaders);
+        answer.pipe(res);
+        answer.on('end', () => finish('done'));
+        answer.on('error', () => { res.destroy(); finish('done'); });
+        res.on('close', () => { if (!answer.complete) answer.destroy(); finish('done'); });
+      });
+      upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () => {
+        upstream.destroy();
+        if (!res.headersSent) plain(res, 504, `Instance ${backend.name} did not answer within ${UPSTREAM_TIMEOUT_MS / 1000} s. Is its event loop blocked?`);
+        finish('done');
+      });
+      upstream.on('error', (/** @type {NodeJS.ErrnoException} */ error) => {
+        if (res.headersSent) { res.destroy(); finish('done'); return; }
+        const neverReceived = error.code === 'ECONNREFUSED';
+        const safeToRepeat = error.code === 'ECONNRESET' && (req.method === 'GET' || req.method === 'HEAD');
+        if (neverReceived || safeToRepeat) { finish('retry'); return; }
+        plain(res, 502, `Instance ${backend.name} failed while answering (${error.code ?? error.message}). It may have crashed; see its terminal.`);
+        finish('done');
+      });
+      upstream.end(body);
+    });
+  }
+
+  /** WebSocket and other upgrades: pick an instance, replay the request head, then splice the two sockets. */
+  /** @param {http.IncomingMessage} req @param {import('node:stream').Duplex} socket @param {Buffer} head */
+  function upgrade(req, socket, head) {
+    const started = performance.now();
+    const backend = choose(options.backends().filter((b) => b.routable), req);
+    const report = (/** @type {number} */ status, /** @type {string | null} */ instance) =>
+      options.onRequest({ user: headerValue(req.headers[USER_HEADER]), method: 'UPGRADE', path: req.url ?? '/', instance, status, ms: Math.round(performance.now() - started) });
+    if (!backend) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nNo instance is up to accept this WebSocket.\n');
+      report(503, null);
+      return;
+    }
+    backend.inflight++;
+    let released = false;
+    const release = () => { if (!released) { released = true; backend.inflight--; } };
+    const upstream = net.connect(backend.port, '127.0.0.1', () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      lines.push(`${SERVED_BY}: ${backend.name}`);
+      upstream.write(lines.join('\r\n') + '\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+      report(101, backend.name);
+    });
+    upstream.on('error', () => { socket.destroy(); release(); });
+    socket.on('error', () => { upstream.destroy(); release(); });
+    upstream.on('close', () => { socket.destroy(); release(); });
+    socket.on('close', () => { upstream.destroy(); release(); });
+  }
+
+  const server = http.createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 5000;
+  server.on('upgrade', upgrade);
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  return {
+    server,
+    get strategy() { return strategy; },
+    /** @param {Strategy} next */
+    setStrategy(next) {
+      if (!STRATEGIES.includes(next)) throw new Error(`unknown strategy "${next}"; use one of ${STRATEGIES.join(', ')}`);
+      strategy = next;
+    },
+    /** @param {number} port @param {string} [host] @returns {Promise<number>} */
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const address = server.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      });
+    },
+    close() {
+      agent.destroy();
+      server.closeAllConnections?.();
+      return new Promise((resolve) => server.close(() => resolve(undefined)));
+    },
+  };
+}
+
+/** @param {http.IncomingMessage} req @returns {Promise<Buffer>} */
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    let size = 0;
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size > MAX_BODY) { reject(new Error('too large')); req.destroy(); return; }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** @param {http.ServerResponse} res @param {number} status @param {string} text */
+function plain(res, status, text) {
+  if (res.headersSent) { res.destroy(); return; }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** @param {string | string[] | undefined} value */
+function headerValue(value) {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** @param {string | undefined} header @param {string} name */
+export function readCookie(header, name) {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}

@@ -1,0 +1,79 @@
+// @ts-check
+/**
+ * Turns a child's output stream into bounded log lines: long lines are cut, a burst beyond the byte budget is
+ * dropped with one notice, and the last lines are kept so a crash can be explained without the full log.
+ */
+
+const MAX_LINE_CHARS = 2000;
+const KEEP_LINES = 40;
+
+export class BoundedOutput {
+  /**
+   * @param {(stream: 'stdout' | 'stderr', text: string) => void} onLine
+   * @param {{ bytesPerSecond?: number }} [options]
+   */
+  constructor(onLine, { bytesPerSecond = 64 * 1024 } = {}) {
+    this.onLine = onLine;
+    this.bytesPerSecond = bytesPerSecond;
+    /** @type {{ stream: 'stdout' | 'stderr', text: string }[]} */
+    this.recent = [];
+    this.windowStart = Date.now();
+    this.windowBytes = 0;
+    this.dropped = 0;
+    /** @type {Record<string, string>} */
+    this.partial = { stdout: '', stderr: '' };
+  }
+
+  /** @param {'stdout' | 'stderr'} stream @param {Buffer | string} chunk */
+  push(stream, chunk) {
+    const text = this.partial[stream] + chunk.toString();
+    const lines = text.split(/\r?\n/);
+    this.partial[stream] = lines.pop() ?? '';
+    if (this.partial[stream].length > MAX_LINE_CHARS) {
+      lines.push(this.partial[stream]);
+      this.partial[stream] = '';
+    }
+    for (const line of lines) this.line(stream, line);
+  }
+
+  /** Emit whatever is left without a trailing newline (the process ended). */
+  flush() {
+    for (const stream of /** @type {const} */ (['stdout', 'stderr'])) {
+      if (this.partial[stream]) this.line(stream, this.partial[stream]);
+      this.partial[stream] = '';
+    }
+    this.reportDropped();
+  }
+
+  /** @param {'stdout' | 'stderr'} stream @param {string} raw */
+  line(stream, raw) {
+    const text = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)} … (${raw.length - MAX_LINE_CHARS} more characters)` : raw;
+    this.recent.push({ stream, text });
+    if (this.recent.length > KEEP_LINES) this.recent.shift();
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.reportDropped();
+      this.windowStart = now;
+      this.windowBytes = 0;
+    }
+    this.windowBytes += text.length + 1;
+    if (this.windowBytes > this.bytesPerSecond) {
+      this.dropped += 1;
+      return;
+    }
+    this.onLine(stream, text);
+  }
+
+  reportDropped() {
+    if (this.dropped === 0) return;
+    this.onLine('stderr', `[lab] ${this.dropped} lines of output dropped: more than ${Math.round(this.bytesPerSecond / 1024)} KB per second`);
+    this.dropped = 0;
+  }
+
+  /** The last lines, preferring stderr: what a learner needs to see when a process dies. @param {number} count */
+  lastErrorLines(count = 8) {
+    const errors = this.recent.filter((l) => l.stream === 'stderr' && l.text.trim() !== '');
+    const pool = errors.length > 0 ? errors : this.recent.filter((l) => l.text.trim() !== '');
+    return pool.slice(-count).map((l) => l.text);
+  }
+}

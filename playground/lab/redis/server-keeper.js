@@ -1,0 +1,28 @@
+// @ts-check
+/**
+ * Process entry: runs `redis-server` as a child and guarantees it dies with the supervisor. redis-server cannot
+ * notice its parent dying, so this small Node process watches for that and takes it down.
+ * argv: <port> <maxmemory>
+ */
+import { spawn } from 'node:child_process';
+
+const [port = '0', maxmemory = '64mb'] = process.argv.slice(2);
+const child = spawn(
+  'redis-server',
+  ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', maxmemory,
+    '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', '--loglevel', 'warning', '--daemonize', 'no'],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+);
+
+const parent = process.ppid;
+const stopChild = () => child.kill('SIGKILL');
+const watch = setInterval(() => {
+  if (process.ppid !== parent) { stopChild(); process.exit(0); }
+}, 200);
+child.on('error', (error) => { console.error(`could not start redis-server: ${error.message}`); process.exit(1); });
+child.on('exit', (code, signal) => {
+  clearInterval(watch);
+  process.exit(signal ? 1 : code ?? 1);
+});
+for (const signal of /** @type {const} */ (['SIGTERM', 'SIGINT'])) process.on(signal, () => child.kill('SIGTERM'));
+process.on('exit', stopChild);

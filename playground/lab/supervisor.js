@@ -1,0 +1,353 @@
+// @ts-check
+/**
+ * The lab supervisor: one process that owns the whole cluster (Redis, app instances, balancer, virtual users,
+ * grader). It reads commands as JSON lines on stdin and writes events as JSON lines on stdout — nothing else.
+ * When stdin closes or the process is told to stop, every child goes with it.
+ *
+ * Environment: LAB_APP_DIR (learner files, default ./app), LAB_CHECKS (default ./checks.js), LAB_PORT (balancer,
+ * default 0 = any free port), LAB_REDIS (auto | redis-server | js | url), REDIS_URL, LAB_ID.
+ */
+import path from 'node:path';
+import readline from 'node:readline';
+import { Redis } from 'ioredis';
+import { createBalancer, STRATEGIES } from './balancer.js';
+import { Cluster } from './cluster.js';
+import { createCheckApi } from './check-api.js';
+import { number, parseCommand, text } from './commands.js';
+import { emit, protectStdout } from './events.js';
+import { loadChecks, runChecks } from './grader.js';
+import { startRedis } from './redis/provider.js';
+import { startRedisTap } from './redis/tap.js';
+import { DEFAULT_USERS, startTraffic, VirtualUser } from './users.js';
+
+protectStdout();
+
+const appDir = path.resolve(process.env.LAB_APP_DIR ?? 'app');
+const checksFile = path.resolve(process.env.LAB_CHECKS ?? 'checks.js');
+const labId = process.env.LAB_ID ?? String(process.pid);
+
+/** Lab settings, as given by the last start command. */
+const settings = {
+  instances: 3,
+  /** @type {import('./balancer.js').Strategy} */
+  strategy: 'round-robin',
+  entry: 'server.js',
+  routes: { login: '/login', visit: '/me', logout: '/logout' },
+};
+
+/** @type {Awaited<ReturnType<typeof startRedis>> | undefined} */
+let redis;
+/** @type {Awaited<ReturnType<typeof startRedisTap>> | undefined} */
+let tap;
+/** @type {Redis | undefined} */
+let redisClient;
+let balancerPort = 0;
+let shuttingDown = false;
+/** @type {{ stop: () => void } | undefined} */
+let traffic;
+
+const cluster = new Cluster({
+  appDir,
+  entry: settings.entry,
+  env: { LAB_ID: labId },
+  startupTimeoutMs: Number(process.env.LAB_STARTUP_TIMEOUT_MS ?? 5000),
+  onState: (instance) => emit({ type: 'process', role: 'instance', ...instance.toJSON() }),
+  onLog: (instance, stream, line) => emit({ type: 'log', name: instance.name, stream, text: line }),
+  onDeploy: (event) => emit({ type: 'deploy', ...event }),
+});
+
+const balancer = createBalancer({
+  strategy: settings.strategy,
+  backends: () => cluster.list(),
+  describe: () => `Instances: ${cluster.list().map((i) => `${i.name} ${i.state}${i.reason ? ` (${i.reason})` : ''}`).join('; ') || 'none'}.`,
+  onRequest: (report) => emit({ type: 'request', ...report }),
+});
+
+/** @type {Map<string, VirtualUser>} */
+const users = new Map();
+/** @param {string} name */
+function user(name) {
+  if (!/^[a-z][a-z0-9_-]{0,31}$/i.test(name)) throw new Error(`user names are letters and digits, got "${name}"`);
+  let found = users.get(name);
+  if (!found) {
+    found = new VirtualUser(name, { port: () => balancerPort, routes: settings.routes, onResult: reportUser });
+    users.set(name, found);
+  }
+  return found;
+}
+
+/** @param {import('./users.js').UserResult} result */
+function reportUser(result) {
+  emit({
+    type: 'user', user: result.user, action: result.action, status: result.status, instance: result.instance,
+    loggedIn: result.loggedIn, loggedOut: result.loggedOut, ms: Math.round(result.ms), error: result.error,
+    body: result.body.length > 300 ? result.body.slice(0, 300) + '…' : result.body,
+  });
+}
+
+async function ensureInfrastructure() {
+  if (!redis) {
+    emit({ type: 'process', role: 'redis', name: 'redis', state: 'starting' });
+    redis = await startRedis({
+      mode: process.env.LAB_REDIS ?? 'auto',
+      url: process.env.REDIS_URL,
+      onLog: (stream, line) => emit({ type: 'log', name: 'redis', stream, text: line }),
+      onExit: (reason) => emit({ type: 'process', role: 'redis', name: 'redis', state: 'crashed', reason }),
+    });
+    tap = await startRedisTap({ host: redis.host, port: redis.port });
+    const tapped = new URL(redis.url);
+    tapped.hostname = '127.0.0.1';
+    tapped.port = String(tap.port);
+    cluster.configure({ env: { LAB_ID: labId, REDIS_URL: tapped.toString() } });
+    emit({ type: 'process', role: 'redis', name: 'redis', state: 'up', backend: redis.backend, pid: redis.pid, port: redis.port });
+    startRedisSummary();
+  }
+  if (!balancerPort) {
+    balancerPort = await balancer.listen(Number(process.env.LAB_PORT ?? 0));
+    emit({ type: 'process', role: 'balancer', name: 'balancer', state: 'up', port: balancerPort, strategy: balancer.strategy });
+  }
+}
+
+async function labRedis() {
+  if (!redis) throw new Error('Redis is not running yet; start the lab first');
+  redisClient ??= new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 1, connectionName: 'lab-supervisor' });
+  return redisClient;
+}
+
+function startRedisSummary() {
+  let last = '';
+  const timer = setInterval(async () => {
+    if (!redis || !tap) return;
+    let keys = null;
+    try {
+      keys = await (await labRedis()).dbsize();
+    } catch {
+      keys = null;
+    }
+    const summary = { type: 'redis', backend: redis.backend, keys, ...tap.summary() };
+    const key = JSON.stringify({ ...summary, type: undefined });
+    if (key !== last) {
+      last = key;
+      emit(summary);
+    }
+  }, 1000);
+  timer.unref();
+}
+
+/** @param {Record<string, unknown>} command */
+function applySettings(command) {
+  if (command.instances !== undefined) settings.instances = number(/** @type {any} */ (command), 'instances');
+  if (command.strategy !== undefined) {
+    const strategy = /** @type {import('./balancer.js').Strategy} */ (command.strategy);
+    if (!STRATEGIES.includes(strategy)) throw new Error(`unknown strategy "${String(command.strategy)}"; use one of ${STRATEGIES.join(', ')}`);
+    settings.strategy = strategy;
+  }
+  if (command.entry !== undefined) settings.entry = String(command.entry);
+  if (command.users && typeof command.users === 'object') Object.assign(settings.routes, command.users);
+  cluster.configure({ entry: settings.entry });
+}
+
+function snapshot() {
+  return {
+    type: 'status',
+    balancer: { port: balancerPort, strategy: balancer.strategy },
+    redis: redis ? { backend: redis.backend, port: redis.port } : null,
+    instances: cluster.list().map((i) => i.toJSON()),
+    settings,
+  };
+}
+
+/** Bring the cluster to the lesson's starting shape: fresh processes, starting strategy, empty Redis. */
+async function resetCluster() {
+  traffic?.stop();
+  traffic = undefined;
+  await cluster.stopAll();
+  if (redis?.owned) await (await labRedis()).flushall().catch(() => undefined);
+  balancer.setStrategy(settings.strategy);
+  await cluster.scale(settings.instances);
+}
+
+/** Before each check: only restart when a previous check changed the cluster's shape or broke an instance. */
+async function restoreCluster() {
+  const names = cluster.list().map((i) => i.name).join('');
+  const wanted = 'ABCDEFGHIJ'.slice(0, settings.instances);
+  balancer.setStrategy(settings.strategy);
+  if (names === wanted && cluster.list().every((i) => i.state === 'up')) return;
+  await cluster.stopAll();
+  await cluster.scale(settings.instances);
+}
+
+async function grade() {
+  const checks = await loadChecks(checksFile);
+  emit({ type: 'checks-start', names: checks.map((c) => c.name) });
+  await ensureInfrastructure();
+  await resetCluster();
+  let first = true;
+  const report = await runChecks(checks, {
+    prepare: async () => {
+      if (!first) await restoreCluster();
+      first = false;
+    },
+    makeApi: async (signal) =>
+      createCheckApi(
+        {
+          port: () => balancerPort,
+          routes: settings.routes,
+          instances: () => cluster.list().map((i) => ({ name: i.name, state: i.state, reason: i.reason })),
+          kill: (name) => cluster.killInstance(name),
+          stop: (name) => cluster.stopInstance(name),
+          start: (name) => cluster.startInstance(name),
+          restart: (name) => cluster.restartInstance(name),
+          scale: (n) => cluster.scale(n),
+          deploy: () => cluster.deploy(),
+          strategy: (s) => balancer.setStrategy(/** @type {any} */ (s)),
+          redis: labRedis,
+          onUserResult: reportUser,
+        },
+        signal,
+      ),
+    onResult: (result) => emit({ type: 'check', ...result }),
+  });
+  emit({ type: 'checks', ...report });
+  return report;
+}
+
+/** @param {import('./commands.js').Command} command */
+async function execute(command) {
+  switch (command.type) {
+    case 'start':
+      applySettings(command);
+      await ensureInfrastructure();
+      balancer.setStrategy(settings.strategy);
+      await cluster.scale(settings.instances);
+      emit({ type: 'ready', balancerPort, url: `http://127.0.0.1:${balancerPort}`, instances: cluster.list().map((i) => i.toJSON()) });
+      return;
+    case 'stop':
+      traffic?.stop();
+      traffic = undefined;
+      await cluster.stopAll();
+      return;
+    case 'instance': {
+      const name = text(command, 'name');
+      const action = text(command, 'action');
+      if (action === 'stop') await cluster.stopInstance(name);
+      else if (action === 'kill') await cluster.killInstance(name);
+      else if (action === 'start') await cluster.startInstance(name);
+      else if (action === 'restart') await cluster.restartInstance(name);
+      else throw new Error(`unknown instance action "${action}"; use stop, kill, start or restart`);
+      return;
+    }
+    case 'scale':
+      await ensureInfrastructure();
+      await cluster.scale(number(command, 'instances'));
+      return;
+    case 'deploy': {
+      const outcome = await cluster.deploy();
+      if (!outcome.ok) throw new Error(outcome.reason);
+      return;
+    }
+    case 'strategy':
+      balancer.setStrategy(/** @type {any} */ (text(command, 'strategy')));
+      emit({ type: 'process', role: 'balancer', name: 'balancer', state: 'up', port: balancerPort, strategy: balancer.strategy });
+      return;
+    case 'user': {
+      const who = user(text(command, 'user'));
+      const action = text(command, 'action');
+      if (action === 'login') await who.login();
+      else if (action === 'visit') await who.visit();
+      else if (action === 'logout') await who.logout();
+      else if (action === 'request') await who.request(String(command.method ?? 'GET'), text(command, 'path'), command.body);
+      else throw new Error(`unknown user action "${action}"; use login, visit, logout or request`);
+      return;
+    }
+    case 'burst': {
+      const who = user(String(command.user ?? 'alice'));
+      const count = number(command, 'count', 10);
+      if (count < 1 || count > 500) throw new Error('a burst is 1 to 500 requests');
+      await Promise.all(Array.from({ length: count }, () => who.request(String(command.method ?? 'GET'), text(command, 'path'), command.body)));
+      return;
+    }
+    case 'traffic': {
+      traffic?.stop();
+      traffic = undefined;
+      if (command.on !== false) {
+        const names = Array.isArray(command.users) ? command.users.map(String) : DEFAULT_USERS;
+        traffic = startTraffic({ users: names.map(user), rps: number(command, 'rps', 5) });
+      }
+      emit({ type: 'traffic', on: Boolean(traffic) });
+      return;
+    }
+    case 'check':
+      await grade();
+      return;
+    case 'status':
+      emit(snapshot());
+      return;
+    case 'shutdown':
+      await shutdown(0);
+      return;
+  }
+}
+
+/** @param {number} code */
+async function shutdown(code) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  traffic?.stop();
+  const force = setTimeout(() => {
+    killEverythingNow();
+    process.exit(code);
+  }, 4000);
+  try {
+    await cluster.stopAll();
+    await balancer.close();
+    redisClient?.disconnect();
+    await tap?.close();
+    await redis?.stop();
+  } finally {
+    clearTimeout(force);
+    emit({ type: 'exit', code });
+    process.exit(code);
+  }
+}
+
+function killEverythingNow() {
+  cluster.killAllNow();
+  redis?.killNow();
+}
+
+process.on('exit', killEverythingNow);
+process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGINT', () => void shutdown(0));
+process.on('uncaughtException', (error) => emit({ type: 'error', message: `supervisor: ${error.stack ?? error.message}` }));
+process.on('unhandledRejection', (error) => emit({ type: 'error', message: `supervisor: ${String(error)}` }));
+
+const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+/** Commands run one at a time, in order, so a deploy and a scale never interleave. */
+let queue = Promise.resolve();
+input.on('line', (line) => {
+  if (line.trim() === '') return;
+  const parsed = parseCommand(line);
+  if (!parsed.ok) {
+    emit({ type: 'error', message: parsed.error });
+    return;
+  }
+  const { command } = parsed;
+  const immediate = command.type === 'user' || command.type === 'burst' || command.type === 'status';
+  const run = async () => {
+    try {
+      await execute(command);
+      if (command.id !== undefined) emit({ type: 'reply', id: command.id, ok: true });
+    } catch (error) {
+      const message = /** @type {Error} */ (error).message;
+      emit({ type: 'error', message, command: command.type });
+      if (command.id !== undefined) emit({ type: 'reply', id: command.id, ok: false, error: message });
+    }
+  };
+  // User actions must not wait behind a long check or deploy: they are how a learner watches one happen.
+  if (immediate) void run();
+  else queue = queue.then(run);
+});
+input.on('close', () => void shutdown(0));
+
+emit({ type: 'hello', labId, pid: process.pid, appDir, node: process.version });
