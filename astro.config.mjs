@@ -1,0 +1,35 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+
+/**
+ * Cross-origin isolation: the in-browser lab runtime (WebContainer) needs SharedArrayBuffer,
+ * which browsers only grant to pages that are cross-origin isolated. The same three headers are
+ * sent by `astro dev`, `astro preview`, the production server (playground/server/static-site.ts)
+ * and static hosts (public/_headers).
+ */
+export const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+export default defineConfig({
+  output: 'static',
+  trailingSlash: 'ignore',
+  build: { format: 'directory' },
+  server: { host: '127.0.0.1', port: 4321, headers: isolationHeaders },
+  devToolbar: { enabled: false },
+  markdown: {
+    shikiConfig: {
+      themes: { light: 'github-light', dark: 'github-dark' },
+      defaultColor: false,
+    },
+  },
+  vite: {
+    // Astro's prerender bundle imports `cookie` v2 (ESM); express hoists cookie 0.7 (CJS) to the
+    // top of node_modules, so bundle Astro's own copy instead of resolving it from dist/.
+    resolve: { noExternal: ['cookie'] },
+    server: { headers: isolationHeaders },
+    preview: { headers: isolationHeaders },
+  },
+});
