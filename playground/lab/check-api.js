@@ -90,6 +90,25 @@ export function createCheckApi(controls, signal) {
         timeoutMs,
       );
     },
+    /**
+     * A compact account of responses for messages, e.g. "A: 200×4, B: 401×4".
+     * @param {{ instance: string | null, status: number }[]} responses
+     */
+    tally(responses) {
+      /** @type {Map<string, number>} */
+      const counts = new Map();
+      for (const r of responses) {
+        const key = `${r.instance ?? 'none'}: ${r.status || 'no answer'}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return [...counts].sort().map(([key, n]) => `${key}×${n}`).join(', ') || 'no responses';
+    },
+    /** Let a user visit n times in a row. @param {VirtualUser} user @param {number} n */
+    async visits(user, n) {
+      const results = [];
+      for (let i = 0; i < n; i++) results.push(await user.visit());
+      return results;
+    },
     dispose() {
       for (const user of users) user.forget();
     },

@@ -112,7 +112,8 @@ export class Instance {
         if (this.state === 'stopping' || this.state === 'stopped') {
           this.setState('stopped', this.reason);
         } else {
-          this.setState('crashed', describeExit(code, signal, this.lastLines));
+          const early = this.state === 'starting' ? ` before answering on port ${this.port}` : '';
+          this.setState('crashed', describeExit(code, signal, output.lastErrorLines(40), early));
         }
         resolve();
       });
@@ -182,9 +183,13 @@ export class Instance {
  * @param {number | null} code
  * @param {NodeJS.Signals | null} signal
  * @param {string[]} lastLines
+ * @param {string} when
  */
-function describeExit(code, signal, lastLines) {
-  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-  const clue = lastLines.find((l) => /Error|EADDRINUSE|Cannot find|SyntaxError|Unexpected/.test(l)) ?? lastLines.at(-1);
+function describeExit(code, signal, lastLines, when) {
+  const how = (signal ? `was killed by ${signal}` : `exited with code ${code}`) + when;
+  const clue =
+    lastLines.find((l) => /^\s*(\w*Error|\w+Exception)\b.*:/.test(l)) ??
+    lastLines.find((l) => /Error|EADDRINUSE|Cannot find|Unexpected/.test(l)) ??
+    lastLines.at(-1);
   return clue ? `${how}: ${clue.trim()}` : how;
 }

@@ -24,6 +24,7 @@ export class VirtualUser {
     this.expectsLogin = false;
     /** False once the app answered the login route with 404: it has no logins, so traffic only visits. */
     this.canLogin = true;
+    this.lastVisitLoggedOut = false;
   }
 
   /** @param {string} action @param {{ method?: string, path?: string, body?: unknown }} request */
@@ -41,8 +42,7 @@ export class VirtualUser {
     const loggedOut = action === 'visit' && this.expectsLogin && response.status === 401;
     if (action === 'login' && ok) this.expectsLogin = true;
     if (action === 'login' && response.status === 404) this.canLogin = false;
-    // After an unexpected logout the user logs in again, as a person would, so steady traffic keeps showing it.
-    if (loggedOut) this.expectsLogin = false;
+    if (action === 'visit') this.lastVisitLoggedOut = loggedOut;
     if (action === 'logout') this.expectsLogin = false;
     /** @type {UserResult} */
     const result = { ...response, user: this.name, action, loggedIn, loggedOut };
@@ -70,6 +70,7 @@ export class VirtualUser {
   forget() {
     this.jar.clear();
     this.expectsLogin = false;
+    this.lastVisitLoggedOut = false;
   }
 }
 
@@ -88,7 +89,9 @@ export function startTraffic({ users, rps }) {
     const user = users[turn++ % users.length];
     if (!user) return;
     inflight++;
-    const step = user.expectsLogin || !user.canLogin ? user.visit() : user.login();
+    // A user who was just logged out logs in again, as a person would, so steady traffic keeps showing it.
+    const visit = !user.canLogin || (user.expectsLogin && !user.lastVisitLoggedOut);
+    const step = visit ? user.visit() : user.login();
     void step.finally(() => inflight--);
   }, 1000 / rps);
   return {

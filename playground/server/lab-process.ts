@@ -1,0 +1,181 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { LabFile } from './lessons.ts';
+
+export const SUPERVISOR = fileURLToPath(new URL('../lab/supervisor.js', import.meta.url));
+const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
+
+export interface LabEvent {
+  type: string;
+  t: number;
+  [key: string]: unknown;
+}
+
+export interface LabProcessOptions {
+  files: LabFile[];
+  checksSource?: string;
+  /** Balancer port; 0 picks a free one. */
+  port?: number;
+  /** auto | redis-server | js | url */
+  redis?: string;
+  env?: Record<string, string>;
+  root?: string;
+}
+
+/**
+ * Runs one lab on this machine: a private working directory holding the learner's files and the checks, and a
+ * supervisor process in its own process group. Events arrive as 'event'; `send` returns when the supervisor
+ * replies to that command.
+ */
+export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number | null, NodeJS.Signals | null]; stderr: [string] }> {
+  readonly id: string;
+  readonly dir: string;
+  private child: ChildProcess | undefined;
+  private nextId = 1;
+  private waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private exited: Promise<void> | undefined;
+  balancerPort = 0;
+
+  private constructor(id: string, dir: string) {
+    super();
+    this.id = id;
+    this.dir = dir;
+  }
+
+  static async create(options: LabProcessOptions): Promise<LabProcess> {
+    const root = options.root ?? path.join(os.tmpdir(), 'stateless-lab');
+    await fs.mkdir(root, { recursive: true });
+    const dir = await fs.mkdtemp(path.join(root, 'lab-'));
+    const lab = new LabProcess(path.basename(dir), dir);
+    await fs.mkdir(path.join(dir, 'app'));
+    await fs.symlink(NODE_MODULES, path.join(dir, 'node_modules'), 'dir');
+    await lab.writeFiles(options.files);
+    if (options.checksSource !== undefined) await fs.writeFile(path.join(dir, 'checks.js'), options.checksSource);
+    lab.spawn(options);
+    return lab;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Write learner files into the lab's app folder, refusing paths that leave it. */
+  async writeFiles(files: LabFile[]): Promise<void> {
+    const appDir = path.join(this.dir, 'app');
+    for (const file of files) {
+      const target = path.resolve(appDir, file.path);
+      if (!target.startsWith(appDir + path.sep)) throw new Error(`refused to write "${file.path}": it is outside the lab's folder`);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, file.content);
+    }
+  }
+
+  private spawn(options: LabProcessOptions): void {
+    const child = spawn(process.execPath, [SUPERVISOR], {
+      cwd: this.dir,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...options.env,
+        LAB_ID: this.id,
+        LAB_PORT: String(options.port ?? 0),
+        LAB_REDIS: options.redis ?? process.env.LAB_REDIS ?? 'auto',
+      },
+    });
+    this.child = child;
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        for (const waiter of this.waiting.values()) waiter.reject(new Error(`the lab supervisor exited (${signal ?? code}) before replying`));
+        this.waiting.clear();
+        this.emit('exit', code, signal);
+        resolve();
+      });
+    });
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => this.receive(line));
+    readline.createInterface({ input: child.stderr! }).on('line', (line) => this.emit('stderr', line));
+    child.stdin!.on('error', () => undefined);
+  }
+
+  private receive(line: string): void {
+    let event: LabEvent;
+    try {
+      event = JSON.parse(line) as LabEvent;
+    } catch {
+      this.emit('stderr', `unparseable supervisor output: ${line}`);
+      return;
+    }
+    if (event.type === 'ready' && typeof event.balancerPort === 'number') this.balancerPort = event.balancerPort;
+    if (event.type === 'reply' && typeof event.id === 'number') {
+      const waiter = this.waiting.get(event.id);
+      this.waiting.delete(event.id);
+      if (event.ok) waiter?.resolve();
+      else waiter?.reject(new Error(String(event.error)));
+    }
+    this.emit('event', event);
+  }
+
+  /** Send a command; resolves when the supervisor has carried it out. */
+  send(command: { type: string; [key: string]: unknown }): Promise<void> {
+    const child = this.child;
+    if (!child?.stdin?.writable) return Promise.reject(new Error('the lab is not running'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      child.stdin!.write(JSON.stringify({ ...command, id }) + '\n');
+    });
+  }
+
+  /** Write raw text to the supervisor's stdin (tests of malformed input). */
+  sendRaw(text: string): void {
+    this.child?.stdin?.write(text);
+  }
+
+  /** Resolve with the first event matching the predicate. */
+  waitFor(predicate: (event: LabEvent) => boolean, timeoutMs = 10_000): Promise<LabEvent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('event', listener);
+        reject(new Error(`no matching lab event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (event: LabEvent) => {
+        if (!predicate(event)) return;
+        clearTimeout(timer);
+        this.off('event', listener);
+        resolve(event);
+      };
+      this.on('event', listener);
+    });
+  }
+
+  /**
+   * Stop the lab: ask the supervisor to shut down, then kill its whole process group whatever it did, and
+   * remove the working directory.
+   */
+  async destroy({ keepDir = false } = {}): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.stdin?.end();
+      const timer = setTimeout(() => this.killGroup('SIGKILL'), 5000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    this.killGroup('SIGKILL');
+    if (!keepDir) await fs.rm(this.dir, { recursive: true, force: true });
+  }
+
+  private killGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is already gone
+    }
+  }
+}
