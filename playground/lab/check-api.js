@@ -45,17 +45,26 @@ export function createCheckApi(controls, signal) {
     },
     instances: () => controls.instances(),
     upInstances: () => controls.instances().filter((i) => i.state === 'up').map((i) => i.name),
-    kill: controls.kill,
-    stop: controls.stop,
-    start: controls.start,
-    restart: controls.restart,
-    scale: controls.scale,
+    /** True once the check has changed the cluster, so the grader knows to restore it before the next one. */
+    changedCluster: false,
+    /** @param {string} name */
+    kill: (name) => { api.changedCluster = true; return controls.kill(name); },
+    /** @param {string} name */
+    stop: (name) => { api.changedCluster = true; return controls.stop(name); },
+    /** @param {string} name */
+    start: (name) => { api.changedCluster = true; return controls.start(name); },
+    /** @param {string} name */
+    restart: (name) => { api.changedCluster = true; return controls.restart(name); },
+    /** @param {number} n */
+    scale: (n) => { api.changedCluster = true; return controls.scale(n); },
     /** Rolling deploy; fails the check if the new code does not come up. */
     async deploy() {
+      api.changedCluster = true;
       const outcome = await controls.deploy();
       if (!outcome.ok) throw new CheckFailure(`The rolling deploy did not complete: ${outcome.reason}.`);
     },
-    strategy: controls.strategy,
+    /** @param {string} strategy */
+    strategy: (strategy) => { api.changedCluster = true; controls.strategy(strategy); },
     redis: controls.redis,
     /** @param {string} message */
     fail(message) {
@@ -82,13 +91,17 @@ export function createCheckApi(controls, signal) {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    /** Wait until every instance the lab runs is up (after a kill/scale/restart). @param {number} [timeoutMs] */
+    /**
+     * Wait until every instance is up. Fails as soon as one has crashed: a crash does not heal by waiting.
+     * @param {number} [timeoutMs]
+     */
     async waitForAllUp(timeoutMs = 8000) {
-      await api.waitFor(
-        () => controls.instances().length > 0 && controls.instances().every((i) => i.state === 'up'),
-        () => `Expected every instance to be up; observed ${controls.instances().map((i) => `${i.name} ${i.state}${i.reason ? ` (${i.reason})` : ''}`).join(', ')}.`,
-        timeoutMs,
-      );
+      const describe = () => controls.instances().map((i) => `${i.name} ${i.state}${i.reason ? ` (${i.reason})` : ''}`).join('; ');
+      await api.waitFor(() => {
+        const list = controls.instances();
+        if (list.some((i) => i.state === 'crashed')) throw new CheckFailure(`Expected every instance to be up; observed ${describe()}.`);
+        return list.length > 0 && list.every((i) => i.state === 'up');
+      }, () => `Expected every instance to be up; observed ${describe()}.`, timeoutMs);
     },
     /**
      * A compact account of responses for messages, e.g. "A: 200×4, B: 401×4".

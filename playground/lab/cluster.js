@@ -141,8 +141,8 @@ export class Cluster {
         }
         await successor.start();
         if (successor.state !== 'up') {
-          await successor.stop('deploy aborted');
           const reason = `new code for instance ${name} did not come up (${successor.reason ?? successor.state}); the old version keeps serving`;
+          await successor.stop('deploy aborted');
           this.options.onDeploy({ phase: 'failed', instance: name, reason });
           return { ok: false, reason };
         }

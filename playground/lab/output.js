@@ -20,6 +20,8 @@ export class BoundedOutput {
     this.windowStart = Date.now();
     this.windowBytes = 0;
     this.dropped = 0;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.dropTimer = undefined;
     /** @type {Record<string, string>} */
     this.partial = { stdout: '', stderr: '' };
   }
@@ -59,6 +61,12 @@ export class BoundedOutput {
     this.windowBytes += text.length + 1;
     if (this.windowBytes > this.bytesPerSecond) {
       this.dropped += 1;
+      // Say so when the window ends even if the process goes quiet.
+      this.dropTimer ??= setTimeout(() => {
+        this.dropTimer = undefined;
+        this.reportDropped();
+      }, Math.max(0, 1000 - (now - this.windowStart)));
+      this.dropTimer.unref?.();
       return;
     }
     this.onLine(stream, text);

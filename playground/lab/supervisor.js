@@ -167,12 +167,12 @@ async function resetCluster() {
   await cluster.scale(settings.instances);
 }
 
-/** Before each check: only restart when a previous check changed the cluster's shape or broke an instance. */
+/**
+ * Before each check: restart only when the previous check changed the cluster (killed, scaled, deployed…). If
+ * the learner's code crashed on its own, a restart would crash the same way, so it is not repeated.
+ */
 async function restoreCluster() {
-  const names = cluster.list().map((i) => i.name).join('');
-  const wanted = 'ABCDEFGHIJ'.slice(0, settings.instances);
   balancer.setStrategy(settings.strategy);
-  if (names === wanted && cluster.list().every((i) => i.state === 'up')) return;
   await cluster.stopAll();
   await cluster.scale(settings.instances);
 }
@@ -182,14 +182,14 @@ async function grade() {
   emit({ type: 'checks-start', names: checks.map((c) => c.name) });
   await ensureInfrastructure();
   await resetCluster();
-  let first = true;
+  /** @type {import('./check-api.js').CheckApi | undefined} */
+  let previous;
   const report = await runChecks(checks, {
     prepare: async () => {
-      if (!first) await restoreCluster();
-      first = false;
+      if (previous?.changedCluster) await restoreCluster();
     },
     makeApi: async (signal) =>
-      createCheckApi(
+      (previous = createCheckApi(
         {
           port: () => balancerPort,
           routes: settings.routes,
@@ -205,7 +205,7 @@ async function grade() {
           onUserResult: reportUser,
         },
         signal,
-      ),
+      )),
     onResult: (result) => emit({ type: 'check', ...result }),
   });
   emit({ type: 'checks', ...report });

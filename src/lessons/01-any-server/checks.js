@@ -1,17 +1,10 @@
 // Checks for "Any server, any request". They talk to the cluster only through the balancer and the supervisor.
 
-/** @param {{ name: string, state: string, reason?: string }[]} list */
-const describe = (list) => list.map((i) => `${i.name} ${i.state}${i.reason ? ` (${i.reason})` : ''}`).join('; ');
-
 export default [
   {
     name: 'Every instance starts and answers on the port it is given',
     async run(lab) {
-      await lab.waitFor(
-        () => lab.instances().every((i) => i.state === 'up'),
-        () => `Expected instances A, B and C to be up; observed ${describe(lab.instances())}.`,
-        6000,
-      );
+      await lab.waitForAllUp(6000);
     },
   },
   {
