@@ -7,7 +7,9 @@
 /** @typedef {Record<string, unknown> & { type: string }} LabEvent */
 
 /** @type {(line: string) => void} */
-let write = (line) => process.stdout.write(line);
+let write = (line) => {
+  process.stdout.write(line);
+};
 
 /** @param {LabEvent} event */
 export function emit(event) {

@@ -8,6 +8,7 @@ export class RespRequestParser {
   /** @param {(args: string[]) => void} onCommand */
   constructor(onCommand) {
     this.onCommand = onCommand;
+    /** @type {Buffer} */
     this.buffer = Buffer.alloc(0);
     this.broken = false;
   }

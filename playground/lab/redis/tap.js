@@ -30,7 +30,7 @@ export async function startRedisTap(upstream) {
       recent.push([name, ...args.slice(1, 3).map((a) => (a.length > 40 ? a.slice(0, 40) + '…' : a))].join(' '));
       if (recent.length > 12) recent.shift();
     });
-    client.on('data', (chunk) => parser.push(chunk));
+    client.on('data', (/** @type {Buffer} */ chunk) => parser.push(chunk));
     client.pipe(server);
     server.pipe(client);
     const close = () => {
