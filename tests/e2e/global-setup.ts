@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startStaticServer } from '../../playground/server/static-site.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Base URL of the site under test, without a trailing slash. */
+    siteUrl: string;
+  }
+}
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** Builds the site (the CI build step), then serves dist/ with the production server on a free port. */
+export default async function setup(project: TestProject) {
+  if (process.env.SITE_URL) {
+    project.provide('siteUrl', process.env.SITE_URL.replace(/\/$/, ''));
+    return;
+  }
+  const astro = join(root, 'node_modules', 'astro', 'bin', 'astro.mjs');
+  const build = spawnSync(process.execPath, [astro, 'build'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) {
+    throw new Error(`astro build failed (exit ${build.status}):\n${build.stdout}\n${build.stderr}`);
+  }
+  const site = await startStaticServer({ root: join(root, 'dist'), port: 0 });
+  project.provide('siteUrl', site.url);
+  return () => site.close();
+}

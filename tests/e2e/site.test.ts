@@ -1,0 +1,215 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { expectedLessons, launchChromium } from './helpers.ts';
+
+const base = inject('siteUrl');
+const lessons = expectedLessons();
+const lessonUrl = (slug: string) => `${base}/lessons/${slug}/`;
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function open(
+  path: string,
+  options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {},
+): Promise<{ page: Page; context: BrowserContext; responses: Response[] }> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
+  const page = await context.newPage();
+  const responses: Response[] = [];
+  page.on('response', (r) => responses.push(r));
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(path.startsWith('http') ? path : base + path, { waitUntil: 'networkidle' });
+  expect(errors, `script errors on ${path}`).toEqual([]);
+  return { page, context, responses };
+}
+
+describe('course map', () => {
+  it('lists every lesson in order with its one-line summary', async () => {
+    const { page, context } = await open('/');
+    await expect(page.title()).resolves.toBe('Stateless Lab');
+    const items = page.locator('ol.lessons > li');
+    await expect(items.count()).resolves.toBe(lessons.length);
+    for (const [i, lesson] of lessons.entries()) {
+      const item = items.nth(i);
+      await expect(item.getByRole('link').innerText()).resolves.toContain(lesson.title);
+      await expect(item.innerText()).resolves.toContain(lesson.summary);
+      await expect(item.locator('[data-progress-for]').innerText()).resolves.toContain('Not started');
+    }
+    await context.close();
+  });
+
+  it('links to every lesson page, and each page works', async () => {
+    const { page, context } = await open('/');
+    for (const lesson of lessons) {
+      await page.goto(`${base}/`);
+      await page.getByRole('link', { name: lesson.title }).click();
+      await page.waitForURL(lessonUrl(lesson.slug));
+      await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(lesson.title);
+    }
+    await context.close();
+  });
+
+  it('marks a visited lesson as started', async () => {
+    const { page, context } = await open(`/lessons/${lessons[0]!.slug}/`);
+    await page.goto(`${base}/`);
+    await expect(page.locator(`[data-progress-for="${lessons[0]!.slug}"]`).innerText()).resolves.toContain('Started');
+    await expect(page.locator(`[data-progress-for="${lessons[1]!.slug}"]`).innerText()).resolves.toContain('Not started');
+    await context.close();
+  });
+});
+
+describe('lesson page', () => {
+  const lesson = lessons[1]!;
+
+  it('shows the prose and a labelled playground region with the stand-in playground', async () => {
+    const { page, context } = await open(`/lessons/${lesson.slug}/`);
+    const prose = page.getByRole('article');
+    await expect(prose.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(lesson.title);
+    await expect(prose.locator('.prose p').count()).resolves.toBeGreaterThan(2);
+    await expect(prose.locator('pre.astro-code').count()).resolves.toBeGreaterThan(0); // highlighted code
+    await expect(prose.locator('figure img').first().getAttribute('alt')).resolves.toBeTruthy(); // a diagram
+
+    const playground = page.getByRole('region', { name: 'Playground' });
+    await expect(playground.isVisible()).resolves.toBe(true);
+    await playground.locator('[data-playground-stub]').waitFor();
+    for (const name of ['Editor', 'Cluster', 'Users', 'Terminal']) {
+      await expect(playground.getByRole('region', { name }).isVisible(), name).resolves.toBe(true);
+    }
+    for (const name of ['Run', 'Check', 'Reset', 'Show solution']) {
+      await expect(playground.getByRole('button', { name, exact: true }).isDisabled(), name).resolves.toBe(true);
+    }
+    await expect(playground.innerText()).resolves.toContain('The playground is coming');
+    await context.close();
+  });
+
+  it('embeds the lab settings and the starter and solution files for the playground', async () => {
+    const { page, context } = await open(`/lessons/${lesson.slug}/`);
+    const data = JSON.parse((await page.locator('script[data-lesson-data]').textContent())!) as {
+      slug: string;
+      title: string;
+      lab: { instances: number; entry: string };
+      starter: { path: string; content: string }[];
+      solution: { path: string; content: string }[];
+    };
+    expect(data.slug).toBe(lesson.slug);
+    expect(data.title).toBe(lesson.title);
+    expect(data.lab.instances).toBeGreaterThan(0);
+    expect(data.starter.map((f) => f.path)).toEqual(lesson.starterFiles);
+    expect(Array.isArray(data.solution)).toBe(true);
+    await context.close();
+  });
+
+  it('links to the previous and next lessons', async () => {
+    const { page, context } = await open(`/lessons/${lesson.slug}/`);
+    const pager = page.getByRole('navigation', { name: 'Previous and next lesson' });
+    await expect(pager.locator('a[rel=prev]').getAttribute('href')).resolves.toBe(`/lessons/${lessons[0]!.slug}/`);
+    await expect(pager.locator('a[rel=next]').getAttribute('href')).resolves.toBe(`/lessons/${lessons[2]!.slug}/`);
+    await pager.locator('a[rel=next]').click();
+    await page.waitForURL(lessonUrl(lessons[2]!.slug));
+    await context.close();
+  });
+
+  it('has a skip link and a keyboard-operable resizer', async () => {
+    const { page, context } = await open(`/lessons/${lesson.slug}/`);
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent?.trim())).resolves.toBe('Skip to content');
+
+    const resizer = page.getByRole('separator', { name: 'Resize lesson and playground' });
+    const before = Number(await resizer.getAttribute('aria-valuenow'));
+    const proseWidth = () => page.locator('#lesson-pane').evaluate((el) => el.getBoundingClientRect().width);
+    const widthBefore = await proseWidth();
+    await resizer.focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect(resizer.getAttribute('aria-valuenow')).resolves.toBe(String(before - 5));
+    expect(await proseWidth()).toBeLessThan(widthBefore);
+    await page.keyboard.press('End');
+    await expect(resizer.getAttribute('aria-valuenow')).resolves.toBe(await resizer.getAttribute('aria-valuemax'));
+    await page.keyboard.press('Home');
+    await expect(resizer.getAttribute('aria-valuenow')).resolves.toBe(await resizer.getAttribute('aria-valuemin'));
+    await context.close();
+  });
+
+  it('on a phone, stacks the panes and loads the playground only when it is shown', async () => {
+    const { page, context, responses } = await open(`/lessons/${lesson.slug}/`, { width: 390, height: 844 });
+    const mountRequested = () => responses.some((r) => /\/_astro\/mount\.[\w-]+\.js$/.test(r.url()));
+    const playground = page.getByRole('region', { name: 'Playground' });
+    const prose = page.locator('#lesson-pane');
+
+    await expect(prose.isVisible()).resolves.toBe(true);
+    await expect(playground.isVisible()).resolves.toBe(false);
+    await page.waitForTimeout(300);
+    expect(mountRequested(), 'playground code loaded before the playground was shown').toBe(false);
+
+    await page.getByRole('button', { name: 'Playground' }).click();
+    await playground.locator('[data-playground-stub]').waitFor();
+    expect(mountRequested()).toBe(true);
+    await expect(prose.isVisible()).resolves.toBe(false);
+    await expect(page.getByRole('button', { name: 'Playground' }).getAttribute('aria-pressed')).resolves.toBe('true');
+
+    await page.getByRole('button', { name: 'Lesson' }).click();
+    await expect(prose.isVisible()).resolves.toBe(true);
+    await expect(playground.isVisible()).resolves.toBe(false);
+    await context.close();
+  });
+});
+
+describe('cross-origin isolation', () => {
+  const routes = ['/', ...lessons.map((l) => `/lessons/${l.slug}/`), '/no-such-page/'];
+
+  it.each(routes)('%s and everything it loads carry COOP/COEP, and the page is isolated', async (route) => {
+    const { page, context, responses } = await open(route);
+    // Stand-in playground loaded too (wide screen), so its chunk and CSS are covered.
+    if (route.startsWith('/lessons/')) await page.locator('[data-playground-stub]').waitFor();
+    const sameOrigin = responses.filter((r) => r.url().startsWith(base));
+    expect(sameOrigin.length).toBeGreaterThan(1);
+    for (const response of sameOrigin) {
+      const headers = await response.allHeaders();
+      expect(headers['cross-origin-opener-policy'], response.url()).toBe('same-origin');
+      expect(headers['cross-origin-embedder-policy'], response.url()).toBe('require-corp');
+    }
+    await expect(page.evaluate(() => globalThis.crossOriginIsolated)).resolves.toBe(true);
+    await context.close();
+  });
+
+  it('serves the 404 page with status 404', async () => {
+    const res = await fetch(`${base}/no-such-page/`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('Page not found');
+  });
+});
+
+describe('accessibility (axe-core)', () => {
+  const pages = [
+    { name: 'course map', path: '/' },
+    { name: 'lesson page', path: `/lessons/${lessons[1]!.slug}/` },
+  ];
+  const variants = [
+    { name: 'desktop, light', width: 1280, height: 800, colorScheme: 'light' as const },
+    { name: 'desktop, dark', width: 1280, height: 800, colorScheme: 'dark' as const },
+    { name: 'phone, light', width: 390, height: 844, colorScheme: 'light' as const },
+  ];
+  for (const target of pages) {
+    for (const variant of variants) {
+      it(`${target.name} (${variant.name}) has no serious or critical violations`, async () => {
+        const { page, context } = await open(target.path, variant);
+        if (target.path !== '/' && variant.width > 900) await page.locator('[data-playground-stub]').waitFor();
+        const results = await new AxeBuilder({ page }).analyze();
+        const bad = results.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        expect(bad).toEqual([]);
+        await context.close();
+      });
+    }
+  }
+});
