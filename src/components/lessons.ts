@@ -4,10 +4,17 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { getCollection, type CollectionEntry } from 'astro:content';
+import { getCollection } from 'astro:content';
 import type { LabFile, LessonClientData } from '../../playground/client/types.ts';
+import type { LessonMeta } from '../lessons/schema.ts';
 
-export type LessonEntry = CollectionEntry<'lessons'>;
+/** A lesson as the content collection returns it (validated frontmatter in `data`). */
+export interface LessonEntry {
+  id: string;
+  data: LessonMeta;
+  body?: string;
+  filePath?: string;
+}
 
 export interface Lesson {
   /** Folder name, e.g. "02-map-trap". */
@@ -37,8 +44,8 @@ export function parseLessonFolder(id: string): { order: number; slug: string } {
 
 /** All lessons in course order. Throws if two folders share a number or a slug. */
 export async function getLessons(): Promise<Lesson[]> {
-  const entries = await getCollection('lessons');
-  const lessons = entries
+  const entries: LessonEntry[] = await getCollection('lessons');
+  const lessons: Lesson[] = entries
     .map((entry) => {
       const { order, slug } = parseLessonFolder(entry.id);
       return { id: entry.id, order, slug, href: `/lessons/${slug}/`, entry };
