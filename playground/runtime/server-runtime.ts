@@ -1,0 +1,150 @@
+import type { LabCommand, LabEvent, LabFile, OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
+
+type HostMessage =
+  | { op: 'opened'; labId: string; lesson: string }
+  | { op: 'event'; event: LabEvent }
+  | { op: 'reply'; id: number; ok: boolean; error?: string }
+  | { op: 'error'; message: string }
+  | { op: 'closed'; reason: string };
+
+/** Runs labs on the self-hosted lab host through its `/lab` WebSocket. */
+export class ServerRuntime implements Runtime {
+  readonly kind = 'server' as const;
+  private socket: WebSocket | undefined;
+  private events = new Set<(event: LabEvent) => void>();
+  private statuses = new Set<(status: RuntimeStatus) => void>();
+  private pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private nextId = 1;
+  private opened: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private disposed = false;
+
+  constructor(private readonly url: string = ServerRuntime.defaultUrl()) {}
+
+  static defaultUrl(): string {
+    const { protocol, host } = window.location;
+    return `${protocol === 'https:' ? 'wss:' : 'ws:'}//${host}/lab`;
+  }
+
+  boot(signal?: AbortSignal): Promise<void> {
+    this.setStatus({ state: 'connecting', detail: 'Connecting to the lab host…' });
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(this.url);
+      this.socket = socket;
+      const fail = (detail: string) => {
+        this.setStatus({ state: 'failed', detail });
+        reject(new Error(detail));
+      };
+      signal?.addEventListener('abort', () => {
+        socket.close();
+        fail('Connecting to the lab host was cancelled.');
+      });
+      socket.addEventListener('open', () => {
+        this.setStatus({ state: 'ready' });
+        resolve();
+      });
+      socket.addEventListener('message', (message) => this.receive(String(message.data)));
+      socket.addEventListener('close', (event) => {
+        const detail = event.reason || 'The connection to the lab host was lost.';
+        for (const waiter of this.pending.values()) waiter.reject(new Error(detail));
+        this.pending.clear();
+        this.opened?.reject(new Error(detail));
+        this.opened = undefined;
+        if (this.disposed) return;
+        if (socket.readyState === WebSocket.CLOSED && this.socket === socket) {
+          this.setStatus({ state: 'lost', detail });
+          reject(new Error(detail));
+        }
+      });
+    });
+  }
+
+  private receive(raw: string): void {
+    let message: HostMessage;
+    try {
+      message = JSON.parse(raw) as HostMessage;
+    } catch {
+      return;
+    }
+    switch (message.op) {
+      case 'event':
+        for (const listener of this.events) listener(message.event);
+        break;
+      case 'reply': {
+        const waiter = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        if (message.ok) waiter?.resolve();
+        else waiter?.reject(new Error(message.error ?? 'the command failed'));
+        break;
+      }
+      case 'opened':
+        this.opened?.resolve();
+        this.opened = undefined;
+        break;
+      case 'error':
+        if (this.opened) {
+          this.opened.reject(new Error(message.message));
+          this.opened = undefined;
+        } else {
+          for (const listener of this.events) listener({ type: 'error', t: Date.now(), message: message.message });
+        }
+        break;
+      case 'closed':
+        this.setStatus({ state: 'lost', detail: message.reason });
+        break;
+    }
+  }
+
+  private post(message: unknown): void {
+    if (this.socket?.readyState !== WebSocket.OPEN) throw new Error('not connected to the lab host');
+    this.socket.send(JSON.stringify(message));
+  }
+
+  openLab(request: OpenLabRequest): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.opened = { resolve, reject };
+      try {
+        this.post({ op: 'open', lesson: request.lesson, files: request.files });
+      } catch (error) {
+        this.opened = undefined;
+        reject(error as Error);
+      }
+    });
+  }
+
+  async writeFiles(files: LabFile[]): Promise<void> {
+    this.post({ op: 'write', files });
+  }
+
+  send(command: LabCommand): Promise<void> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.post({ op: 'command', id, command });
+      } catch (error) {
+        this.pending.delete(id);
+        reject(error as Error);
+      }
+    });
+  }
+
+  onEvent(listener: (event: LabEvent) => void): () => void {
+    this.events.add(listener);
+    return () => this.events.delete(listener);
+  }
+
+  onStatus(listener: (status: RuntimeStatus) => void): () => void {
+    this.statuses.add(listener);
+    return () => this.statuses.delete(listener);
+  }
+
+  private setStatus(status: RuntimeStatus): void {
+    for (const listener of this.statuses) listener(status);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.socket?.close(1000, 'playground closed');
+    this.socket = undefined;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The browser's view of a sandbox that can run a lab. Two implementations: `server` (the self-hosted lab host,
+ * over a WebSocket) and `webcontainer` (@webcontainer/api in the learner's tab). The playground UI only talks to
+ * this interface.
+ */
+
+export interface LabFile {
+  path: string;
+  content: string;
+}
+
+/** An event from the lab supervisor (see docs/ARCHITECTURE.md, "Protocol"). */
+export interface LabEvent {
+  type: string;
+  t: number;
+  [key: string]: unknown;
+}
+
+export interface LabCommand {
+  type: string;
+  [key: string]: unknown;
+}
+
+export type RuntimeStatus =
+  | { state: 'idle' }
+  | { state: 'connecting'; detail: string }
+  | { state: 'ready' }
+  | { state: 'lost'; detail: string }
+  | { state: 'failed'; detail: string };
+
+export interface OpenLabRequest {
+  lesson: string;
+  files: LabFile[];
+}
+
+export interface Runtime {
+  readonly kind: 'server' | 'webcontainer';
+  /** Connect or boot; rejects with a readable message when the sandbox is not available. */
+  boot(signal?: AbortSignal): Promise<void>;
+  /** Start a lab for the lesson with these learner files (the supervisor starts; the cluster does not yet). */
+  openLab(request: OpenLabRequest): Promise<void>;
+  /** Replace learner files in the running lab. */
+  writeFiles(files: LabFile[]): Promise<void>;
+  /** Send a supervisor command; resolves when it has been carried out, rejects with its error. */
+  send(command: LabCommand): Promise<void>;
+  onEvent(listener: (event: LabEvent) => void): () => void;
+  onStatus(listener: (status: RuntimeStatus) => void): () => void;
+  /** Stop the lab and release everything. */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,56 @@
+/**
+ * Messages between a browser tab and the lab host over the `/lab` WebSocket. Every message from the browser is
+ * validated here; anything malformed becomes a readable error, never an exception in the host.
+ */
+import { z } from 'zod';
+
+export const LIMITS = {
+  messageBytes: 1024 * 1024,
+  files: 64,
+  fileBytes: 256 * 1024,
+  pathLength: 200,
+} as const;
+
+const labFile = z
+  .object({
+    path: z
+      .string()
+      .min(1)
+      .max(LIMITS.pathLength)
+      .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..') && !p.includes('\0'), 'must be a relative path inside the lab'),
+    content: z.string().max(LIMITS.fileBytes, `a file may hold at most ${LIMITS.fileBytes / 1024} KB`),
+  })
+  .strict();
+
+const files = z.array(labFile).max(LIMITS.files, `at most ${LIMITS.files} files`);
+
+export const clientMessage = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('open'), lesson: z.string().regex(/^[a-z0-9-]{1,64}$/), files }).strict(),
+  z.object({ op: z.literal('write'), files }).strict(),
+  z.object({ op: z.literal('command'), id: z.number().int().nonnegative(), command: z.object({ type: z.string().max(32) }).passthrough() }).strict(),
+]);
+
+export type ClientMessage = z.infer<typeof clientMessage>;
+
+export type HostMessage =
+  | { op: 'opened'; labId: string; lesson: string }
+  | { op: 'event'; event: Record<string, unknown> }
+  | { op: 'reply'; id: number; ok: boolean; error?: string }
+  | { op: 'error'; message: string }
+  | { op: 'closed'; reason: string };
+
+/** Parse one WebSocket text frame from a browser. */
+export function parseClientMessage(raw: string): { ok: true; message: ClientMessage } | { ok: false; error: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: 'message is not valid JSON' };
+  }
+  const parsed = clientMessage.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, error: `invalid message: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'unknown shape'}` };
+  }
+  return { ok: true, message: parsed.data };
+}
