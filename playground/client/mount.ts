@@ -6,7 +6,9 @@
  * playground will have (Editor, Cluster, Users, Terminal; Run, Check, Reset, Show solution),
  * and shows the starter file so the learner can already read the code.
  */
-import './placeholder.css';
+// `?inline`: the CSS travels inside this lazily loaded chunk. A plain `import './x.css'` would be
+// hoisted by Astro into every lesson page's HTML, outside the lazy boundary.
+import css from './placeholder.css?inline';
 import type { LabFile, LessonClientData } from './types.ts';
 
 const USERS = ['Alice', 'Bob', 'Carol'] as const;
@@ -37,7 +39,16 @@ function openFile(lesson: LessonClientData): LabFile | undefined {
   return lesson.starter.find((f) => f.path === wanted) ?? lesson.starter[0];
 }
 
+function addStyles(): void {
+  if (document.querySelector('style[data-playground-styles]')) return;
+  const style = document.createElement('style');
+  style.dataset.playgroundStyles = '';
+  style.textContent = css;
+  document.head.append(style);
+}
+
 export function mountPlayground(element: HTMLElement, lesson: LessonClientData): void {
+  addStyles();
   const file = openFile(lesson);
 
   const toolbar = el(

@@ -149,6 +149,7 @@ describe('lesson page', () => {
     await expect(playground.isVisible()).resolves.toBe(false);
     await page.waitForTimeout(300);
     expect(mountRequested(), 'playground code loaded before the playground was shown').toBe(false);
+    expect(await page.content(), 'playground styles are in the page before it is shown').not.toContain('.pg-root');
 
     await page.getByRole('button', { name: 'Playground' }).click();
     await playground.locator('[data-playground-stub]').waitFor();
