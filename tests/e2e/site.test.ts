@@ -64,6 +64,12 @@ describe('course map', () => {
     await page.goto(`${base}/`);
     await expect(page.locator(`[data-progress-for="${lessons[0]!.slug}"]`).innerText()).resolves.toContain('Started');
     await expect(page.locator(`[data-progress-for="${lessons[1]!.slug}"]`).innerText()).resolves.toContain('Not started');
+    // The playground records a pass through playground/client/progress.ts.
+    await page.evaluate((slug) => {
+      localStorage.setItem('stateless-lab:progress:v1', JSON.stringify({ [slug]: 'passed' }));
+    }, lessons[1]!.slug);
+    await page.reload();
+    await expect(page.locator(`[data-progress-for="${lessons[1]!.slug}"]`).innerText()).resolves.toContain('Passed');
     await context.close();
   });
 });
@@ -106,6 +112,18 @@ describe('lesson page', () => {
     expect(data.lab.instances).toBeGreaterThan(0);
     expect(data.starter.map((f) => f.path)).toEqual(lesson.starterFiles);
     expect(Array.isArray(data.solution)).toBe(true);
+    await context.close();
+  });
+
+  it('reveals hints one at a time', async () => {
+    const { page, context } = await open(`/lessons/${lesson.slug}/`);
+    const hints = page.getByRole('region', { name: 'Stuck? Hints' }).locator('details');
+    const count = await hints.count();
+    expect(count).toBeGreaterThan(1);
+    await expect(hints.nth(1).isVisible()).resolves.toBe(false);
+    await hints.nth(0).locator('summary').click();
+    await expect(hints.nth(0).locator('p').isVisible()).resolves.toBe(true);
+    await hints.nth(1).waitFor({ state: 'visible' });
     await context.close();
   });
 
