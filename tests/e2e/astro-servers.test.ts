@@ -26,7 +26,9 @@ async function startAstro(command: 'dev' | 'preview'): Promise<string> {
   let output = '';
   // Vitest sets NODE_ENV=test and VITEST*; an astro dev server started with those answers 404 everywhere.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !k.startsWith('VITEST')));
-  child = spawn(process.execPath, [astro, command, '--host', '127.0.0.1', '--port', String(port)], {
+  // --ignore-lock: run alongside a developer's own `astro dev`/`astro preview` instead of refusing, and stay in
+  // the foreground (Astro 7 otherwise locks one server per project and may background itself).
+  child = spawn(process.execPath, [astro, command, '--host', '127.0.0.1', '--port', String(port), '--ignore-lock'], {
     cwd: projectRoot,
     env: { ...env, ASTRO_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

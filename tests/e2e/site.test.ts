@@ -159,7 +159,7 @@ describe('lesson page', () => {
 
   it('on a phone, stacks the panes and loads the playground only when it is shown', async () => {
     const { page, context, responses } = await open(`/lessons/${lesson.slug}/`, { width: 390, height: 844 });
-    const mountRequested = () => responses.some((r) => /\/_astro\/mount\.[\w-]+\.js$/.test(r.url()));
+    const mountRequested = () => responses.some((r) => /\/(_astro\/mount\.[\w-]+\.js|playground\/client\/mount\.ts)(\?.*)?$/.test(r.url()));
     const playground = page.getByRole('region', { name: 'Playground' });
     const prose = page.locator('#lesson-pane');
 
