@@ -154,6 +154,16 @@ describe('lesson page', () => {
     await expect(resizer.getAttribute('aria-valuenow')).resolves.toBe(await resizer.getAttribute('aria-valuemax'));
     await page.keyboard.press('Home');
     await expect(resizer.getAttribute('aria-valuenow')).resolves.toBe(await resizer.getAttribute('aria-valuemin'));
+
+    // Dragging with the mouse: drop the divider at 60% of the width.
+    const box = (await resizer.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(1280 * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const dragged = Number(await resizer.getAttribute('aria-valuenow'));
+    expect(dragged).toBeGreaterThanOrEqual(58);
+    expect(dragged).toBeLessThanOrEqual(62);
     await context.close();
   });
 
