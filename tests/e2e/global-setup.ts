@@ -19,7 +19,13 @@ export default async function setup(project: TestProject) {
     return;
   }
   const astro = join(root, 'node_modules', 'astro', 'bin', 'astro.mjs');
-  const build = spawnSync(process.execPath, [astro, 'build'], { cwd: root, encoding: 'utf8' });
+  // Build as a developer would: without Vitest's NODE_ENV=test and VITEST* variables.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !k.startsWith('VITEST')));
+  const build = spawnSync(process.execPath, [astro, 'build'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...env, ASTRO_TELEMETRY_DISABLED: '1' },
+  });
   if (build.status !== 0) {
     throw new Error(`astro build failed (exit ${build.status}):\n${build.stdout}\n${build.stderr}`);
   }
