@@ -67,7 +67,7 @@ export function createBalancer(options) {
 
     let body;
     try {
-      body = await readBody(req);
+      body = hasNoBody(req) ? EMPTY : await readBody(req);
     } catch (error) {
       plain(res, 413, `The request body is larger than ${MAX_BODY / 1024} KB; the lab balancer refuses it.`);
       report(null);
@@ -106,7 +106,7 @@ export function createBalancer(options) {
         resolve(outcome);
       };
       const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-host': req.headers.host ?? '' };
-      headers['content-length'] = String(body.length);
+      if (body.length > 0 || !hasNoBody(req)) headers['content-length'] = String(body.length);
       delete headers['transfer-encoding'];
       const upstream = http.request({ host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers, agent }, (answer) => {
         backend.served++;
@@ -198,6 +198,13 @@ export function createBalancer(options) {
       return new Promise((resolve) => server.close(() => resolve(undefined)));
     },
   };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A GET or HEAD without a body needs no buffering. @param {http.IncomingMessage} req */
+function hasNoBody(req) {
+  return (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
 }
 
 /** @param {http.IncomingMessage} req @returns {Promise<Buffer>} */

@@ -2,23 +2,52 @@
 /**
  * The supervisor's only channel to whoever runs it: one JSON object per line on stdout.
  * Anything else a module prints would corrupt that stream, so console.log/info are sent to stderr.
+ *
+ * Writes to a pipe are synchronous on Linux, so one write per proxied request would cost a system call on the
+ * balancer's hot path. High-rate events (`request`) are therefore batched for up to 20 ms; any other event
+ * flushes the batch first, so the order of events is kept.
  */
 
 /** @typedef {Record<string, unknown> & { type: string }} LabEvent */
 
-/** @type {(line: string) => void} */
-let write = (line) => {
-  process.stdout.write(line);
+const BATCHED = new Set(['request']);
+const FLUSH_MS = 20;
+const MAX_BATCH = 256;
+
+/** @param {string} text */
+const write = (text) => {
+  process.stdout.write(text);
 };
+/** @type {string[]} */
+let batch = [];
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let timer;
+
+function flush() {
+  if (timer) clearTimeout(timer);
+  timer = undefined;
+  if (batch.length === 0) return;
+  const text = batch.join('');
+  batch = [];
+  write(text);
+}
 
 /** @param {LabEvent} event */
 export function emit(event) {
-  write(JSON.stringify({ ...event, t: Date.now() }) + '\n');
+  const line = JSON.stringify({ ...event, t: Date.now() }) + '\n';
+  if (!BATCHED.has(event.type)) {
+    flush();
+    write(line);
+    return;
+  }
+  batch.push(line);
+  if (batch.length >= MAX_BATCH) flush();
+  else timer ??= setTimeout(flush, FLUSH_MS);
 }
 
-/** Test seam: capture events instead of writing them. @param {(line: string) => void} sink */
-export function setEventSink(sink) {
-  write = sink;
+/** Write out anything batched now (before the process exits). */
+export function flushEvents() {
+  flush();
 }
 
 /** Keep stdout clean for events: stray console output goes to stderr. */

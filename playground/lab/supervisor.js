@@ -14,7 +14,7 @@ import { createBalancer, STRATEGIES } from './balancer.js';
 import { Cluster } from './cluster.js';
 import { createCheckApi } from './check-api.js';
 import { number, parseCommand, text } from './commands.js';
-import { emit, protectStdout } from './events.js';
+import { emit, flushEvents, protectStdout } from './events.js';
 import { loadChecks, runChecks } from './grader.js';
 import { startRedis } from './redis/provider.js';
 import { startRedisTap } from './redis/tap.js';
@@ -316,7 +316,10 @@ function killEverythingNow() {
   redis?.killNow();
 }
 
-process.on('exit', killEverythingNow);
+process.on('exit', () => {
+  flushEvents();
+  killEverythingNow();
+});
 process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGINT', () => void shutdown(0));
 process.on('uncaughtException', (error) => emit({ type: 'error', message: `supervisor: ${error.stack ?? error.message}` }));
