@@ -14,7 +14,7 @@ import { createBalancer, STRATEGIES } from './balancer.js';
 import { Cluster } from './cluster.js';
 import { createCheckApi } from './check-api.js';
 import { number, parseCommand, text } from './commands.js';
-import { emit, flushEvents, protectStdout } from './events.js';
+import { emit, emitRequest, flushEvents, protectStdout } from './events.js';
 import { loadChecks, runChecks } from './grader.js';
 import { startRedis } from './redis/provider.js';
 import { startRedisTap } from './redis/tap.js';
@@ -60,7 +60,7 @@ const balancer = createBalancer({
   strategy: settings.strategy,
   backends: () => cluster.list(),
   describe: () => `Instances: ${cluster.list().map((i) => `${i.name} ${i.state}${i.reason ? ` (${i.reason})` : ''}`).join('; ') || 'none'}.`,
-  onRequest: (report) => emit({ type: 'request', ...report }),
+  onRequest: emitRequest,
 });
 
 /** @type {Map<string, VirtualUser>} */

@@ -18,7 +18,11 @@ export class ServerRuntime implements Runtime {
   private opened: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private disposed = false;
 
-  constructor(private readonly url: string = ServerRuntime.defaultUrl()) {}
+  private readonly url: string;
+
+  constructor(url: string = ServerRuntime.defaultUrl()) {
+    this.url = url;
+  }
 
   static defaultUrl(): string {
     const { protocol, host } = window.location;

@@ -61,7 +61,7 @@ describe('lab host', () => {
     expect(tab.messages.filter((m) => m.op === 'event' && (m.event as Message).type === 'process' && (m.event as Message).state === 'up').length).toBeGreaterThanOrEqual(5);
     tab.send({ op: 'command', id: 2, command: { type: 'user', user: 'alice', action: 'login' } });
     await tab.next((m) => m.op === 'event' && (m.event as Message).type === 'user');
-    const labId = String(opened.labId);
+    const labId = String(opened?.labId);
     expect(processesOfLab(labId).length).toBeGreaterThanOrEqual(5);
     tab.ws.terminate();
     await eventually(() => processesOfLab(labId).length === 0 && host.labs.size === 0, 'the lab to be torn down', 8000);
