@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { attachLabHost } from '../playground/server/lab-host.ts';
 import { startStaticServer } from '../playground/server/static-site.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,9 +33,13 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 try {
   const site = await startStaticServer({ root: dist, host, port });
-  console.log(`Stateless Lab is running at ${site.url}/`);
+  const labs = attachLabHost(site.server, {
+    maxLabs: Number(process.env.MAX_LABS || 20),
+    log: (entry) => console.log(JSON.stringify({ time: new Date().toISOString(), ...entry })),
+  });
+  console.log(`Stateless Lab is running at ${site.url}/ (labs run on this machine, at most ${Number(process.env.MAX_LABS || 20)} at once)`);
   const stop = () => {
-    void site.close().then(() => process.exit(0));
+    void labs.close().then(() => site.close()).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
