@@ -1,105 +1,199 @@
 /**
- * Playground entry point. Lesson pages import this module lazily, only once the playground
- * panel is on screen, and call `mountPlayground(element, lesson)`.
- *
- * For now it renders a labelled, inert stand-in with the same regions and buttons the real
- * playground will have (Editor, Cluster, Users, Terminal; Run, Check, Reset, Show solution),
- * and shows the starter file so the learner can already read the code.
+ * Playground entry point. Lesson pages import this module lazily, once the playground panel is on screen, and
+ * call `mountPlayground(element, lesson)`. It lays out the regions (Editor, Cluster, Users, Terminal, Checks),
+ * wires the toolbar (Run, Stop, Check, Reset, Show solution) to a LabSession, and loads each panel lazily.
  */
-// `?inline`: the CSS travels inside this lazily loaded chunk. A plain `import './x.css'` would be
-// hoisted by Astro into every lesson page's HTML, outside the lazy boundary.
-import css from './placeholder.css?inline';
-import type { LabFile, LessonClientData } from './types.ts';
+// `?inline`: the CSS travels inside this lazily loaded chunk instead of being hoisted into every lesson page.
+import css from './playground.css?inline';
+import { chooseRuntime } from '../runtime/choose.ts';
+import type { LabFile } from '../runtime/types.ts';
+import type {
+  Disposable,
+  EditorHandle,
+  MountChecksPanel,
+  MountClusterView,
+  MountEditor,
+  MountTerminals,
+  MountUsersPanel,
+} from './components.ts';
+import { addStyles, el } from './dom.ts';
+import { LabSession } from './lab-session.ts';
+import { LabStore, type LabState } from './lab-store.ts';
+import { markProgress } from './progress.ts';
+import { describeStatus } from './status-text.ts';
+import type { LessonClientData } from './types.ts';
 
-const USERS = ['Alice', 'Bob', 'Carol'] as const;
+// Panels are separate lazy chunks. A glob (not direct imports) lets the shell build while a panel is missing.
+const panels = import.meta.glob(['./editor.ts', './terminals.ts', './cluster-view.ts', './users-panel.ts', './checks-panel.ts']);
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<Record<string, string>> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value !== undefined) node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
+function region(name: string, className: string, ...children: (Node | string)[]): HTMLElement {
+  return el('section', { class: `pg-region ${className}`, 'aria-label': name }, el('h2', { class: 'pg-title' }, name), ...children);
 }
 
-function region(label: string, ...children: (Node | string)[]): HTMLElement {
-  return el('section', { class: `pg-region pg-${label.toLowerCase()}`, 'aria-label': label }, el('h2', { class: 'pg-title' }, label), ...children);
-}
-
-function instanceName(i: number): string {
-  return String.fromCharCode(65 + i);
-}
-
-function openFile(lesson: LessonClientData): LabFile | undefined {
-  const wanted = lesson.lab.open ?? lesson.lab.entry;
-  return lesson.starter.find((f) => f.path === wanted) ?? lesson.starter[0];
-}
-
-function addStyles(): void {
-  if (document.querySelector('style[data-playground-styles]')) return;
-  const style = document.createElement('style');
-  style.dataset.playgroundStyles = '';
-  style.textContent = css;
-  document.head.append(style);
+function button(label: string, attributes: Record<string, string> = {}): HTMLButtonElement {
+  return el('button', { type: 'button', class: 'pg-button', ...attributes }, label);
 }
 
 export function mountPlayground(element: HTMLElement, lesson: LessonClientData): void {
-  addStyles();
-  const file = openFile(lesson);
+  addStyles('playground', css);
+  const store = new LabStore();
+  const { runtime, note } = chooseRuntime();
 
-  const toolbar = el(
+  const run = button('Run', { class: 'pg-button pg-primary', 'aria-keyshortcuts': 'Control+Enter', title: 'Run the cluster (Ctrl+Enter)' });
+  const stop = button('Stop', { title: 'Stop every instance' });
+  const check = button('Check', { title: 'Run the graded checks' });
+  const reset = button('Reset', { title: 'Back to the starter files (can be undone)' });
+  const solution = button('Show solution', { 'aria-haspopup': 'dialog' });
+  const statusText = el('span', { class: 'pg-status-text' });
+  const reconnect = button('Reconnect', { hidden: '' });
+  const status = el('p', { class: 'pg-status', role: 'status' }, statusText, reconnect);
+  const notice = el('p', { class: 'pg-notice', hidden: '' });
+  const toolbar = el('div', { class: 'pg-toolbar', role: 'toolbar', 'aria-label': 'Lab actions' }, run, stop, check, reset, solution);
+
+  const editorSlot = el('div', { class: 'pg-slot pg-editor-slot' }, 'Loading the editor…');
+  const terminalSlot = el('div', { class: 'pg-slot pg-terminal-slot' });
+  const clusterSlot = el('div', { class: 'pg-slot' });
+  const usersSlot = el('div', { class: 'pg-slot' });
+  const checksSlot = el('div', { class: 'pg-slot' });
+  const root = el(
     'div',
-    { class: 'pg-toolbar', role: 'toolbar', 'aria-label': 'Lab actions' },
-    ...['Run', 'Check', 'Reset', 'Show solution'].map((name) => el('button', { type: 'button', disabled: '' }, name)),
-  );
-  const notice = el(
-    'p',
-    { class: 'pg-notice' },
-    'The playground is coming: editing and running the cluster here is not ready yet. Until then, run this lab in a terminal with ',
-    el('code', {}, `npm run lab -- ${lesson.slug}`),
-    '.',
-  );
-
-  const files = el(
-    'ul',
-    { class: 'pg-files', 'aria-label': 'Lab files' },
-    ...lesson.starter.map((f) =>
-      el('li', f === file ? { 'aria-current': 'true' } : {}, f.path, lesson.lab.readonly.includes(f.path) ? ' (read-only)' : ''),
-    ),
-  );
-  const code = file
-    ? el('pre', { class: 'pg-code', tabindex: '0', 'aria-label': `${file.path} (read-only preview)` }, el('code', {}, file.content))
-    : el('p', { class: 'pg-empty' }, 'This lesson has no starter files yet.');
-
-  const instances = el(
-    'ul',
-    { class: 'pg-instances' },
-    el('li', { class: 'pg-node pg-balancer' }, el('strong', {}, 'Balancer'), el('span', {}, `${lesson.lab.strategy} · stopped`)),
-    ...Array.from({ length: lesson.lab.instances }, (_, i) =>
-      el('li', { class: 'pg-node' }, el('strong', {}, `Instance ${instanceName(i)}`), el('span', {}, 'stopped')),
-    ),
-    el('li', { class: 'pg-node' }, el('strong', {}, 'Redis'), el('span', {}, 'stopped')),
-  );
-
-  const users = el(
-    'ul',
-    { class: 'pg-user-list' },
-    ...USERS.map((name) => el('li', {}, el('strong', {}, name), el('span', {}, 'logged out'))),
-  );
-
-  const terminal = el('pre', { class: 'pg-terminal-output', tabindex: '0', 'aria-label': 'Terminal output' }, '$ ');
-
-  element.replaceChildren(
+    { class: 'pg-root' },
+    el('div', { class: 'pg-bar' }, toolbar, status),
+    notice,
     el(
       'div',
-      { class: 'pg-root', 'data-playground-stub': lesson.slug },
-      toolbar,
-      notice,
-      el('div', { class: 'pg-grid' }, region('Editor', files, code), region('Cluster', instances), region('Users', users), region('Terminal', terminal)),
+      { class: 'pg-grid' },
+      region('Editor', 'pg-editor', editorSlot),
+      region('Cluster', 'pg-cluster', clusterSlot),
+      region('Users', 'pg-users', usersSlot),
+      region('Checks', 'pg-checks', checksSlot),
+      region('Terminal', 'pg-terminal', terminalSlot),
     ),
   );
+  element.replaceChildren(root);
+
+  // Until the editor has loaded, the starter files are the learner's files.
+  let editor: EditorHandle | undefined;
+  const currentFiles = (): LabFile[] => editor?.files() ?? lesson.starter;
+  const session = new LabSession({ runtime, store, lesson: lesson.slug, files: currentFiles });
+  const disposables: Disposable[] = [];
+
+  const say = (message: string, undo?: () => void) => {
+    notice.hidden = false;
+    notice.replaceChildren(message);
+    if (undo) {
+      const undoButton = button('Undo');
+      undoButton.addEventListener('click', () => {
+        undo();
+        notice.hidden = true;
+      });
+      notice.append(' ', undoButton);
+    }
+  };
+  if (note) say(note);
+
+  const act = (what: () => Promise<unknown>) => {
+    what().catch((error: Error) => say(error.message));
+  };
+
+  const doRun = () => act(() => session.run());
+  run.addEventListener('click', doRun);
+  stop.addEventListener('click', () => act(() => session.stop()));
+  check.addEventListener('click', () => act(() => session.check()));
+  reconnect.addEventListener('click', () => act(() => session.reconnect()));
+
+  reset.addEventListener('click', () => {
+    if (!editor) return;
+    const before = editor.files();
+    const changed = before.some((f) => lesson.starter.find((s) => s.path === f.path)?.content !== f.content);
+    if (!changed) return say('Your files already match the starter.');
+    editor.setFiles(lesson.starter);
+    say('Files reset to the starter.', () => editor?.setFiles(before));
+  });
+  solution.addEventListener('click', () => showSolution(lesson, () => editor, say));
+
+  store.subscribe((state: LabState) => {
+    const words = describeStatus(state);
+    statusText.textContent = words;
+    reconnect.hidden = state.phase.name !== 'lost';
+    const busy = state.phase.name === 'connecting' || state.phase.name === 'starting';
+    root.toggleAttribute('data-busy', busy);
+    run.textContent = state.instances.length > 0 ? 'Restart' : 'Run';
+    stop.disabled = state.instances.every((i) => i.state === 'stopped' || i.state === 'crashed');
+    check.disabled = state.checks.running;
+    if (state.checks.status === 'pass' && !state.checks.running) markProgress(lesson.slug, 'passed');
+  });
+
+  // Panels load in parallel, each in its own chunk; a panel that fails to load says so in its region.
+  const load = async <T>(slot: HTMLElement, importer: (() => Promise<T>) | undefined, use: (module: T) => Promise<Disposable> | Disposable) => {
+    try {
+      if (!importer) throw new Error('not part of this build');
+      disposables.push(await use(await importer()));
+    } catch (error) {
+      slot.replaceChildren(el('p', { class: 'pg-error' }, `This panel did not load: ${(error as Error).message}`));
+    }
+  };
+  void load(editorSlot, panels['./editor.ts'] as (() => Promise<{ mountEditor: MountEditor }>) | undefined, async ({ mountEditor }) => {
+    editorSlot.replaceChildren();
+    editor = await mountEditor(editorSlot, {
+      files: lesson.starter,
+      readonly: lesson.lab.readonly,
+      open: lesson.lab.open ?? lesson.lab.entry,
+      onRun: doRun,
+      onSave: (changed) =>
+        act(async () => {
+          const outcome = await session.save(changed);
+          if (outcome === 'deployed') say(`Saved ${changed.map((f) => f.path).join(', ')} and rolled it out to every instance.`);
+          else if (outcome === 'saved') say('Saved. Press Run to start the cluster with it.');
+          else say('Saved in the editor. Press Run to start the cluster.');
+        }),
+    });
+    return editor;
+  });
+  void load(terminalSlot, panels['./terminals.ts'] as (() => Promise<{ mountTerminals: MountTerminals }>) | undefined, ({ mountTerminals }) => mountTerminals(terminalSlot, store));
+  void load(clusterSlot, panels['./cluster-view.ts'] as (() => Promise<{ mountClusterView: MountClusterView }>) | undefined, ({ mountClusterView }) => mountClusterView(clusterSlot, store, { send: session.send, lab: lesson.lab }));
+  void load(usersSlot, panels['./users-panel.ts'] as (() => Promise<{ mountUsersPanel: MountUsersPanel }>) | undefined, ({ mountUsersPanel }) => mountUsersPanel(usersSlot, store, { send: session.send, lab: lesson.lab }));
+  void load(checksSlot, panels['./checks-panel.ts'] as (() => Promise<{ mountChecksPanel: MountChecksPanel }>) | undefined, ({ mountChecksPanel }) => mountChecksPanel(checksSlot, store, { runChecks: () => session.check() }));
+
+  // Ctrl/Cmd+Enter runs from anywhere in the playground (the editor handles it inside itself too).
+  root.addEventListener('keydown', (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === 'Enter' && !event.defaultPrevented) {
+      event.preventDefault();
+      doRun();
+    }
+  });
+
+  // The lab is destroyed with all its processes when the tab goes away.
+  window.addEventListener('pagehide', () => {
+    for (const d of disposables) d.dispose();
+    void session.dispose();
+  });
+}
+
+/** A read-only look at the solution, with a way to copy it in that can be undone. Issue #7 makes this a diff. */
+function showSolution(lesson: LessonClientData, editor: () => EditorHandle | undefined, say: (m: string, undo?: () => void) => void): void {
+  const close = button('Close');
+  const use = button('Copy the solution into the editor');
+  const files = lesson.solution.filter((f) => f.path !== 'package.json');
+  const dialog = el(
+    'dialog',
+    { class: 'pg-dialog', 'aria-label': 'Solution' },
+    el('h2', {}, 'Solution'),
+    el('p', {}, 'Read it side by side with your code. Copying it in replaces your files, and can be undone.'),
+    ...files.map((f) => el('section', { 'aria-label': f.path }, el('h3', {}, f.path), el('pre', { tabindex: '0' }, el('code', {}, f.content)))),
+    el('div', { class: 'pg-dialog-actions' }, use, close),
+  );
+  document.body.append(dialog);
+  dialog.addEventListener('close', () => dialog.remove());
+  close.addEventListener('click', () => dialog.close());
+  use.addEventListener('click', () => {
+    const current = editor();
+    if (current) {
+      const before = current.files();
+      current.setFiles(lesson.solution);
+      say('The solution is in the editor.', () => current.setFiles(before));
+    }
+    dialog.close();
+  });
+  dialog.showModal();
 }
