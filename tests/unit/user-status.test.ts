@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { UserResultView } from '../../playground/client/lab-store.ts';
+import { announcement, describeResult, INITIAL_STATUS, nextUserStatus, userLook, USERS } from '../../playground/client/user-status.ts';
+
+function result(partial: Partial<UserResultView>): UserResultView {
+  return { user: 'alice', action: 'visit', status: 200, instance: 'A', loggedIn: false, loggedOut: false, body: '', t: 0, ...partial };
+}
+
+function replay(...results: UserResultView[]) {
+  return results.reduce(nextUserStatus, INITIAL_STATUS);
+}
+
+describe('user looks', () => {
+  it('gives Alice, Bob and Carol distinct colours and shapes, everyone else grey diamonds', () => {
+    expect(new Set(USERS.map((u) => u.colorVar)).size).toBe(3);
+    expect(new Set(USERS.map((u) => u.shape)).size).toBe(3);
+    expect(userLook('bob').name).toBe('Bob');
+    expect(userLook('check-dave')).toMatchObject({ name: 'Check-dave', shape: 'diamond', colorVar: '--user-other' });
+    expect(userLook(undefined)).toMatchObject({ name: 'anonymous', shape: 'diamond' });
+  });
+});
+
+describe('user status', () => {
+  it('starts as not logged in', () => {
+    expect(INITIAL_STATUS.label).toBe('not logged in');
+  });
+
+  it('is logged in on the instance that took the login', () => {
+    expect(replay(result({ action: 'login', status: 200, instance: 'A', loggedIn: true }))).toMatchObject({ kind: 'logged-in', label: 'logged in on A', tone: 'ok' });
+  });
+
+  it('reports an unexpected logout naming the instance that did not know the session', () => {
+    const status = replay(
+      result({ action: 'login', status: 200, instance: 'A', loggedIn: true }),
+      result({ action: 'visit', status: 401, instance: 'B', loggedOut: true }),
+    );
+    expect(status).toMatchObject({ kind: 'logged-out', tone: 'bad', instance: 'B' });
+    expect(status.label).toMatch(/^logged out/);
+    expect(status.label).toContain('B');
+  });
+
+  it('follows a successful visit on another instance (shared sessions)', () => {
+    expect(
+      replay(result({ action: 'login', status: 200, instance: 'A', loggedIn: true }), result({ action: 'visit', status: 200, instance: 'C', loggedIn: true })).label,
+    ).toBe('logged in on C');
+  });
+
+  it('a visit answered 401 without a login is just "not logged in"', () => {
+    expect(replay(result({ action: 'visit', status: 401, instance: 'B' }))).toMatchObject({ kind: 'not-logged-in', tone: 'neutral' });
+  });
+
+  it('logging out by choice is neutral', () => {
+    expect(replay(result({ action: 'login', loggedIn: true }), result({ action: 'logout', status: 204, instance: 'C' }))).toMatchObject({ kind: 'not-logged-in', tone: 'neutral', label: 'logged out (by choice)' });
+  });
+
+  it('failures say what answered', () => {
+    expect(replay(result({ action: 'visit', status: 502, instance: null })).label).toBe('visit failed (502 from the balancer)');
+    expect(replay(result({ action: 'login', status: 0, instance: null, error: 'ECONNREFUSED' })).label).toBe('login failed (no answer: ECONNREFUSED)');
+    expect(replay(result({ action: 'login', status: 404, instance: 'A' }))).toMatchObject({ kind: 'error', label: 'login refused (404 from A)' });
+  });
+});
+
+describe('log lines', () => {
+  it('reads "Alice visit → B 401" with a word that carries the outcome', () => {
+    expect(describeResult(result({ status: 401, instance: 'B', loggedOut: true }))).toEqual({ text: 'Alice visit → B 401', tone: 'bad', word: 'logged out', icon: '✕' });
+    expect(describeResult(result({ action: 'login', status: 200, instance: 'A', loggedIn: true }))).toMatchObject({ text: 'Alice login → A 200', tone: 'ok', word: 'logged in' });
+    expect(describeResult(result({ user: 'bob', status: 503, instance: null }))).toMatchObject({ text: 'Bob visit → balancer 503', tone: 'bad', word: 'failed' });
+    expect(describeResult(result({ status: 401, instance: 'C' }))).toMatchObject({ tone: 'neutral', word: 'not logged in' });
+  });
+
+  it('announces one result in full and many as a count that names logouts', () => {
+    expect(announcement([])).toBe('');
+    expect(announcement([result({ status: 401, instance: 'B', loggedOut: true })])).toBe('Alice visit → B 401 logged out');
+    expect(
+      announcement([result({}), result({ status: 401, instance: 'B', loggedOut: true }), result({ status: 502, instance: null }), result({})]),
+    ).toBe('4 new results, 1 logged out, 1 failed');
+  });
+});
