@@ -42,7 +42,7 @@ export const mountChecksPanel: MountChecksPanel = (element: HTMLElement, store: 
   const button = el('button', { type: 'button', class: 'pg-btn pg-btn-primary' }, 'Run checks');
   const slot = errorSlot('Checks');
   const list = el('ol', { class: 'pg-checks-list', 'aria-label': 'Checks' });
-  const root = el('div', { class: 'pg-checks' }, el('div', { class: 'pg-checks-head' }, headline, button), slot.node, list);
+  const root = el('div', { class: 'pg-checkspanel' }, el('div', { class: 'pg-checks-head' }, headline, button), slot.node, list);
   element.append(root);
 
   let pending = false;

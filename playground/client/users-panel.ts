@@ -128,7 +128,7 @@ export const mountUsersPanel: MountUsersPanel = (element: HTMLElement, store: La
 
   const root = el(
     'div',
-    { class: 'pg-users' },
+    { class: 'pg-userspanel' },
     rows,
     rowSlot.node,
     el('div', { class: 'pg-users-extras' }, trafficBox?.button ?? null, trafficBox?.slot.node ?? null),
