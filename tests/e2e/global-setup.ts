@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startStaticServer } from '../../playground/server/static-site.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,7 +11,10 @@ declare module 'vitest' {
 
 const root = join(import.meta.dirname, '..', '..');
 
-/** Builds the site (the CI build step), then serves dist/ with the production server on a free port. */
+/**
+ * Builds the site (the CI build step), then runs `npm start`'s server (site + lab host) on a free port, as a real
+ * process, the way a learner's browser meets it.
+ */
 export default async function setup(project: TestProject) {
   if (process.env.SITE_URL) {
     project.provide('siteUrl', process.env.SITE_URL.replace(/\/$/, ''));
@@ -29,7 +31,25 @@ export default async function setup(project: TestProject) {
   if (build.status !== 0) {
     throw new Error(`astro build failed (exit ${build.status}):\n${build.stdout}\n${build.stderr}`);
   }
-  const site = await startStaticServer({ root: join(root, 'dist'), port: 0 });
-  project.provide('siteUrl', site.url);
-  return () => site.close();
+  const server = spawn(process.execPath, [join(root, 'scripts', 'start.ts')], {
+    cwd: root,
+    env: { ...env, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    server.stdout.setEncoding('utf8');
+    server.stdout.on('data', (chunk: string) => {
+      output += chunk;
+      const match = /running at (http:\/\/[^\s/]+)\//.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    server.once('exit', (code) => reject(new Error(`npm start exited (${code}) before serving:\n${output}`)));
+  });
+  project.provide('siteUrl', url);
+  return async () => {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  };
 }
