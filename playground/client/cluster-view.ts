@@ -259,7 +259,7 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
       const showReason = Boolean(view.reason) && view.state !== 'up' && view.state !== 'starting';
       box.reason.hidden = !showReason;
       if (showReason) {
-        setText(box.reasonShort, shortReason(view.reason!, 48));
+        setText(box.reasonShort, shortReason(view.reason!, 90));
         box.reasonShort.title = view.reason!;
         setText(box.reasonFull, view.reason!);
         box.lastLines.hidden = view.lastLines.length === 0;
@@ -384,10 +384,22 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
     const from = centre(balancer, 'bottom');
     line(centre(legend, 'bottom'), centre(balancer, 'top'), 'pg-link');
     const redisTopPoint = centre(redis, 'top');
-    for (const box of boxes.values()) {
-      if (!box.root.isConnected || instanceList.hidden) continue;
-      line(from, centre(box.root, 'top'), 'pg-link');
-      line(centre(box.root, 'bottom'), redisTopPoint, 'pg-link pg-link-redis');
+    const shown = [...boxes.values()].filter((box) => box.root.isConnected && !instanceList.hidden);
+    if (shown.length === 0) {
+      line(from, redisTopPoint, 'pg-link pg-link-redis');
+      return;
+    }
+    const tops = new Set(shown.map((box) => Math.round(box.root.getBoundingClientRect().top)));
+    if (tops.size === 1) {
+      // One row: a link to each instance, and from each to Redis.
+      for (const box of shown) {
+        line(from, centre(box.root, 'top'), 'pg-link');
+        line(centre(box.root, 'bottom'), redisTopPoint, 'pg-link pg-link-redis');
+      }
+    } else {
+      // Wrapped rows: links would cross other boxes, so one link into the group and one out of it.
+      line(from, centre(instanceList, 'top'), 'pg-link');
+      line(centre(instanceList, 'bottom'), redisTopPoint, 'pg-link pg-link-redis');
     }
   }
 
@@ -401,9 +413,12 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
     flashTimers.set(node, window.setTimeout(() => node.classList.remove(cls), 350));
   }
 
+  let chartSoon = 0;
   function onRequest(request: RequestView): void {
     const now = Date.now();
     buckets.add(request.instance, now);
+    // The chart slides once a second; a request also redraws it soon, so a click shows up at once.
+    if (!chartSoon) chartSoon = window.setTimeout(() => renderChart(), 200);
     const failed = !request.instance || request.status === 0 || request.status >= 400;
     const target = request.instance ? boxes.get(request.instance) : undefined;
     if (document.hidden) return;
@@ -428,12 +443,14 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
     const jitter = () => (Math.random() - 0.5) * 18;
     const at = (p: { x: number; y: number }) => `translate(${p.x.toFixed(1)}px, ${p.y.toFixed(1)}px) translate(-50%, -50%)`;
     const frames: Keyframe[] = [{ transform: at(start), opacity: 1 }];
-    let duration = 900;
+    let duration = failed && target ? 1100 : 900;
     if (target && request.instance) {
       const end = centre(target, 'top');
       end.x += jitter();
       end.y += 10;
-      frames.push({ transform: at(mid), offset: 0.4 }, { transform: at(end), opacity: 1, offset: 0.95 }, { transform: at(end), opacity: 0 });
+      const arrive = failed ? 0.75 : 0.95;
+      frames.push({ transform: at(mid), offset: 0.4 }, { transform: at(end), opacity: 1, offset: arrive }, { transform: at(end), opacity: failed ? 1 : 0, offset: failed ? 0.9 : 1 });
+      if (failed) frames.push({ transform: at(end), opacity: 0 });
     } else {
       // Failed at the balancer: the dot stops there and turns into a cross.
       duration = 1100;
@@ -444,7 +461,14 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
         dot.textContent = '✕';
       }, duration * 0.4);
     }
-    if (failed && target) dot.classList.add('pg-dot-bad');
+    if (failed && target) {
+      // Reached an instance that refused it (401, 500…): the dot turns into a cross there.
+      setTimeout(() => {
+        if (!dot.isConnected) return;
+        dot.className = 'pg-dot pg-dot-fail';
+        dot.textContent = '✕';
+      }, duration * 0.8);
+    }
     const animation = dot.animate(frames, { duration, easing: 'ease-in-out', fill: 'forwards' });
     const done = () => {
       dot.remove();
@@ -457,6 +481,8 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
   // ---- chart ----
   const chartBoxes = new Map<string, { row: HTMLElement; svg: SVGSVGElement; total: HTMLElement }>();
   function renderChart(): void {
+    clearTimeout(chartSoon);
+    chartSoon = 0;
     const now = Date.now();
     buckets.prune(now);
     const rows = chartRows(buckets, store.state.instances.map((i) => i.name), now);
@@ -482,6 +508,11 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
       setText(box.total, String(buckets.total(key, now, 10)));
     });
     setText(chartText, `Requests per instance, ${chartSummary(buckets, rows, now, 10)}.`);
+  }
+
+  /** Once a second: slide the chart and say whether dots are a sample. */
+  function tick(): void {
+    renderChart();
     const { seen, drawn } = sampler.rate();
     sampleNote.hidden = seen <= drawn + 2;
     if (!sampleNote.hidden) setText(sampleNote, `Busy: ${drawn} of ${seen} requests in the last second drawn as dots.`);
@@ -490,9 +521,9 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
   // ---- wiring ----
   cleanups.push(store.subscribe(() => schedule()));
   cleanups.push(store.onRequest(onRequest));
-  const chartTimer = window.setInterval(renderChart, 1000);
+  const chartTimer = window.setInterval(tick, 1000);
   cleanups.push(() => clearInterval(chartTimer));
-  renderChart();
+  tick();
   const resize = new ResizeObserver(() => {
     linksKey = '';
     schedule();
@@ -504,6 +535,7 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
     dispose() {
       for (const cleanup of cleanups) cleanup();
       cancelAnimationFrame(frame);
+      clearTimeout(chartSoon);
       for (const timer of flashTimers.values()) clearTimeout(timer);
       root.remove();
     },

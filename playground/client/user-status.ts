@@ -69,7 +69,7 @@ export function nextUserStatus(previous: UserStatus, result: UserResultView): Us
       return { kind: 'error', label: `login refused (${answerFrom(result)})`, tone: 'bad', instance };
     case 'visit':
       if (result.loggedOut) {
-        return { kind: 'logged-out', label: instance ? `logged out — ${instance} did not know the session` : 'logged out', tone: 'bad', instance };
+        return { kind: 'logged-out', label: instance ? `logged out on ${instance}` : 'logged out', tone: 'bad', instance };
       }
       if (result.loggedIn || result.status === 200) return { kind: 'logged-in', label: instance ? `logged in on ${instance}` : 'logged in', tone: 'ok', instance };
       if (result.status === 401) return { kind: 'not-logged-in', label: 'not logged in', tone: 'neutral', instance };

@@ -35,7 +35,7 @@ describe('user status', () => {
       result({ action: 'visit', status: 401, instance: 'B', loggedOut: true }),
     );
     expect(status).toMatchObject({ kind: 'logged-out', tone: 'bad', instance: 'B' });
-    expect(status.label).toMatch(/^logged out/);
+    expect(status.label).toBe('logged out on B');
     expect(status.label).toContain('B');
   });
 
