@@ -1,5 +1,8 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
+// Editor panel: keeps monaco-editor's CSS inside the lazy editor chunk, and emits the lab libraries' type
+// declarations for its IntelliSense (see the header of editor-vite-plugins.ts).
+import { editorPlugins } from './playground/client/editor-vite-plugins.ts';
 
 /**
  * Cross-origin isolation: the in-browser lab runtime (WebContainer) needs SharedArrayBuffer,
@@ -26,6 +29,7 @@ export default defineConfig({
     },
   },
   vite: {
+    plugins: [editorPlugins()],
     // Astro's prerender bundle imports `cookie` v2 (ESM); express hoists cookie 0.7 (CJS) to the
     // top of node_modules, so bundle Astro's own copy instead of resolving it from dist/.
     resolve: { noExternal: ['cookie'] },

@@ -1,0 +1,62 @@
+/** How the Terminal panel words and colours things (pure functions, no DOM). */
+import type { LogLine, ProcessState } from './lab-store.ts';
+
+export interface TermProcess {
+  key: string;
+  role: 'all' | 'balancer' | 'instance' | 'redis';
+  state: ProcessState;
+  reason?: string;
+}
+
+const RESET = '\x1b[0m';
+const RED = '\x1b[31m';
+const BOLD_RED = '\x1b[1;31m';
+const BOLD_GREEN = '\x1b[1;32m';
+const BOLD_BLUE = '\x1b[1;34m';
+const DIM = '\x1b[2m';
+
+/** "Instance A", "Balancer", "Redis", "All processes". */
+export function processLabel(p: Pick<TermProcess, 'key' | 'role'>): string {
+  if (p.role === 'all') return 'All processes';
+  if (p.role === 'instance') return `Instance ${p.key}`;
+  return p.key.charAt(0).toUpperCase() + p.key.slice(1);
+}
+
+/**
+ * Process output may carry escape sequences. Colours (SGR) are kept; anything else (cursor moves, screen
+ * clears, titles) could garble the view and is dropped, as are other control characters except tab.
+ */
+export function sanitize(text: string): string {
+  return text
+    .replace(/\x1b\[[0-9;]*m/g, (sgr) => `\u0000${sgr.slice(1)}`) // protect colours
+    .replace(/\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g, '')
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => (c === '\u0000' ? c : ''))
+    .replace(/\u0000/g, '\x1b')
+    .replace(/\r?\n/g, '\r\n');
+}
+
+/** A lab notice's colour: crashes red, "up" green, everything else the accent. */
+function labColour(text: string): string {
+  if (/^(crashed|unhealthy)\b/.test(text) || /\b(abort|failed)\b/.test(text)) return BOLD_RED;
+  if (/^up\b/.test(text)) return BOLD_GREEN;
+  return BOLD_BLUE;
+}
+
+/** One log line as terminal text, without the trailing newline. `withName` prefixes the process (the All tab). */
+export function ansiLine(line: LogLine, withName: boolean): string {
+  const text = sanitize(line.text);
+  const name = withName ? `${DIM}${line.name.padEnd(8)} │${RESET} ` : '';
+  if (line.stream === 'lab') return `${name}${labColour(line.text)}[lab] ${text}${RESET}`;
+  if (line.stream === 'stderr') return `${name}${RED}${text}${RESET}`;
+  return `${name}${text}`;
+}
+
+/** The crash reason for the banner, on one line and not endless. */
+export function crashBannerText(reason: string | undefined): string {
+  if (!reason) return '(no reason reported; see the output below)';
+  let one = reason.replace(/\s+/g, ' ').trim();
+  // "exited with code 1 before answering on port 4000: Error: boom" → the error first, it is what to fix.
+  const error = /^(.*?):\s+((?:[A-Z][\w.]*)?(?:Error|Exception)\b.*)$/.exec(one);
+  if (error?.[1] && error[2]) one = `${error[2]} (${error[1]})`;
+  return one.length > 240 ? `${one.slice(0, 239)}…` : one;
+}
