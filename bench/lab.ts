@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { LabProcess } from '../playground/server/lab-process.ts';
-import { startCommand } from '../playground/server/lab-start.ts';
+import { startCommand } from '../playground/runtime/start-command.ts';
 import { loadLesson, type LabFile } from '../playground/server/lessons.ts';
 import { bareNodeBaseline, EventLog, login, pingRedis, request, sleep } from './lib/lab-helpers.ts';
 import { runLoad, runLoadInWorker, type LoadResult } from './lib/load.ts';

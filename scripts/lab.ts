@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import readline from 'node:readline';
 import { parseArgs, styleText } from 'node:util';
 import { LabProcess, type LabEvent } from '../playground/server/lab-process.ts';
-import { startCommand } from '../playground/server/lab-start.ts';
+import { startCommand } from '../playground/runtime/start-command.ts';
 import { loadLesson } from '../playground/server/lessons.ts';
 
 const { values, positionals } = parseArgs({

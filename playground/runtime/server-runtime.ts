@@ -19,9 +19,12 @@ export class ServerRuntime implements Runtime {
   private disposed = false;
 
   private readonly url: string;
+  private readonly createSocket: (url: string) => WebSocket;
 
-  constructor(url: string = ServerRuntime.defaultUrl()) {
+  /** `createSocket` lets Node tests open the socket with an Origin header, as a browser would send. */
+  constructor(url: string = ServerRuntime.defaultUrl(), createSocket: (url: string) => WebSocket = (u) => new WebSocket(u)) {
     this.url = url;
+    this.createSocket = createSocket;
   }
 
   static defaultUrl(): string {
@@ -32,7 +35,7 @@ export class ServerRuntime implements Runtime {
   boot(signal?: AbortSignal): Promise<void> {
     this.setStatus({ state: 'connecting', detail: 'Connecting to the lab host…' });
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(this.url);
+      const socket = this.createSocket(this.url);
       this.socket = socket;
       const fail = (detail: string) => {
         this.setStatus({ state: 'failed', detail });

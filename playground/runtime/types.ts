@@ -31,6 +31,9 @@ export type RuntimeStatus =
 export interface OpenLabRequest {
   lesson: string;
   files: LabFile[];
+  /** The lesson's lab settings and checks. The lab host uses its own copies; an in-browser sandbox needs these. */
+  lab?: import('../../src/lessons/schema.ts').LabSettings;
+  checks?: string;
 }
 
 export interface Runtime {

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LabProcess } from './lab-process.ts';
 import { parseClientMessage, LIMITS, type HostMessage } from './lab-protocol.ts';
-import { startCommand } from './lab-start.ts';
+import { startCommand } from '../runtime/start-command.ts';
 import { loadLesson } from './lessons.ts';
 
 export const LAB_PATH = '/lab';

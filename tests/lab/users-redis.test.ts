@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { waitForPort, freePort } from '../../playground/lab/ports.js';
-import { startCommand } from '../../playground/server/lab-start.ts';
+import { startCommand } from '../../playground/runtime/start-command.ts';
 import { loadLesson } from '../../playground/server/lessons.ts';
 import { startLab } from './helpers.ts';
 
