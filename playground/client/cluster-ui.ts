@@ -59,7 +59,3 @@ export async function runInto(slot: ReturnType<typeof errorSlot>, action: () => 
     return false;
   }
 }
-
-export function prefersReducedMotion(): boolean {
-  return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
-}

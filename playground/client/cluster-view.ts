@@ -17,7 +17,7 @@ import {
   stateLook,
   STRATEGY_WORDS,
 } from './cluster-format.ts';
-import { addPanelStyles, el, errorSlot, prefersReducedMotion, runInto, setText } from './cluster-ui.ts';
+import { addPanelStyles, el, errorSlot, runInto, setText } from './cluster-ui.ts';
 import { chartMax, chartRows, chartSummary, drawSparkline, FAILED_ROW, RequestBuckets } from './request-chart.ts';
 import { USERS, userLook } from './user-status.ts';
 
@@ -424,7 +424,7 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
     if (document.hidden) return;
     const named = USERS.some((u) => u.id === request.user);
     if (!sampler.admit(now, failed || named)) return;
-    if (reduced.matches || prefersReducedMotion()) {
+    if (reduced.matches) {
       // No travel: a brief highlight of whoever answered (or the balancer, for a failure).
       flash(target ? target.root : balancer, failed ? 'pg-hit-fail' : 'pg-hit');
       setTimeout(() => sampler.release(), 350);
