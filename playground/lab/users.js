@@ -81,12 +81,13 @@ export class VirtualUser {
 export function startTraffic({ users, rps }) {
   if (!(rps > 0 && rps <= 200)) throw new Error(`traffic rate must be between 1 and 200 requests per second, got ${rps}`);
   if (users.length === 0) throw new Error('traffic needs at least one user');
-  let turn = 0;
   let stopped = false;
   let inflight = 0;
   const timer = setInterval(() => {
     if (stopped || inflight >= 50) return;
-    const user = users[turn++ % users.length];
+    // Random, not in turn: with 3 users taking turns over 3 round-robin instances, each user would land on the
+    // same instance every time and the traffic would hide exactly the bug it is there to show.
+    const user = users[Math.floor(Math.random() * users.length)];
     if (!user) return;
     inflight++;
     // A user who was just logged out logs in again, as a person would, so steady traffic keeps showing it.
