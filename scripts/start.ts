@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attachLabHost } from '../playground/server/lab-host.ts';
+import { answerLabHostInfo, attachLabHost } from '../playground/server/lab-host.ts';
 import { startStaticServer } from '../playground/server/static-site.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,7 +32,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 try {
-  const site = await startStaticServer({ root: dist, host, port });
+  // The lab host answers GET /lab before the site does, so pages know labs can run here. Offline classrooms want
+  // the host; LAB_RUNTIME=webcontainer makes pages try the in-browser sandbox first.
+  const prefer = process.env.LAB_RUNTIME === 'webcontainer' ? 'webcontainer' : 'server';
+  const site = await startStaticServer({ root: dist, host, port, intercept: (req, res) => answerLabHostInfo(req, res, prefer) });
   const labs = attachLabHost(site.server, {
     maxLabs: Number(process.env.MAX_LABS || 20),
     log: (entry) => console.log(JSON.stringify({ time: new Date().toISOString(), ...entry })),

@@ -5,7 +5,7 @@
  */
 // `?inline`: the CSS travels inside this lazily loaded chunk instead of being hoisted into every lesson page.
 import css from './playground.css?inline';
-import { chooseRuntime } from '../runtime/choose.ts';
+import { createRuntime, planRuntimes, probeLabHost, requestedRuntime, webContainerSupported } from '../runtime/choose.ts';
 import type { LabFile } from '../runtime/types.ts';
 import type {
   Disposable,
@@ -37,7 +37,6 @@ function button(label: string, attributes: Record<string, string> = {}): HTMLBut
 export function mountPlayground(element: HTMLElement, lesson: LessonClientData): void {
   addStyles('playground', css);
   const store = new LabStore();
-  const { runtime, note } = chooseRuntime();
 
   const run = button('Run', { class: 'pg-button pg-primary', 'aria-keyshortcuts': 'Control+Enter', title: 'Run the cluster (Ctrl+Enter)' });
   const stop = button('Stop', { title: 'Stop every instance' });
@@ -46,7 +45,8 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   const solution = button('Show solution', { 'aria-haspopup': 'dialog' });
   const statusText = el('span', { class: 'pg-status-text' });
   const reconnect = button('Reconnect', { hidden: '' });
-  const status = el('p', { class: 'pg-status', role: 'status' }, statusText, reconnect);
+  const useHost = button('Use the lab host', { hidden: '' });
+  const status = el('div', { class: 'pg-status' }, el('p', { role: 'status', class: 'pg-status-line' }, statusText), reconnect, useHost);
   const notice = el('p', { class: 'pg-notice', hidden: '' });
   const toolbar = el('div', { class: 'pg-toolbar', role: 'toolbar', 'aria-label': 'Lab actions' }, run, stop, check, reset, solution);
 
@@ -75,8 +75,19 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   // Until the editor has loaded, the starter files are the learner's files.
   let editor: EditorHandle | undefined;
   const currentFiles = (): LabFile[] => editor?.files() ?? lesson.starter;
-  const session = new LabSession({ runtime, store, lesson: lesson.slug, files: currentFiles });
   const disposables: Disposable[] = [];
+  const hostInfo = probeLabHost();
+  const requested = requestedRuntime();
+  const session = new LabSession({
+    store,
+    lesson: lesson.slug,
+    lab: lesson.lab,
+    checks: lesson.checks,
+    files: currentFiles,
+    plan: async () => planRuntimes(requested, await hostInfo, webContainerSupported()),
+    create: createRuntime,
+    notice: (message) => say(message),
+  });
 
   const say = (message: string, undo?: () => void) => {
     notice.hidden = false;
@@ -90,7 +101,6 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
       notice.append(' ', undoButton);
     }
   };
-  if (note) say(note);
 
   const act = (what: () => Promise<unknown>) => {
     what().catch((error: Error) => say(error.message));
@@ -101,6 +111,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   stop.addEventListener('click', () => act(() => session.stop()));
   check.addEventListener('click', () => act(() => session.check()));
   reconnect.addEventListener('click', () => act(() => session.reconnect()));
+  useHost.addEventListener('click', () => act(() => session.useRuntime('server')));
 
   reset.addEventListener('click', () => {
     if (!editor) return;
@@ -112,10 +123,17 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   });
   solution.addEventListener('click', () => showSolution(lesson, () => editor, say));
 
+  let hasHost = false;
+  void hostInfo.then((info) => {
+    hasHost = Boolean(info);
+    store.setPhase(store.state.phase);
+  });
   store.subscribe((state: LabState) => {
     const words = describeStatus(state);
     statusText.textContent = words;
     reconnect.hidden = state.phase.name !== 'lost';
+    // A forced in-browser sandbox that failed: offer the lab host when this site has one.
+    useHost.hidden = !(state.phase.name === 'failed' && requested === 'webcontainer' && hasHost);
     const busy = state.phase.name === 'connecting' || state.phase.name === 'starting';
     root.toggleAttribute('data-busy', busy);
     run.textContent = state.instances.length > 0 ? 'Restart' : 'Run';

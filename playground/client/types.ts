@@ -22,6 +22,8 @@ export interface LessonClientData {
   starter: LabFile[];
   /** The reference answer (the lesson's solution/ folder). */
   solution: LabFile[];
+  /** Source of the lesson's checks.js, for graders that run in the learner's browser. */
+  checks: string;
 }
 
 /** Signature of the playground entry point that lesson pages load lazily. */

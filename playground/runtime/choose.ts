@@ -1,7 +1,15 @@
 import { ServerRuntime } from './server-runtime.ts';
 import type { Runtime } from './types.ts';
+import { WebContainerRuntime } from './webcontainer-runtime.ts';
 
 export type RuntimeKind = 'server' | 'webcontainer';
+
+/** What the lab host says about itself at GET /lab (absent on a static host). */
+export interface LabHostInfo {
+  labHost: true;
+  /** The host's advice for "automatic": an offline classroom host prefers itself over a WebContainer. */
+  prefer: RuntimeKind;
+}
 
 /** `?runtime=server|webcontainer` forces a runtime; anything else means automatic. */
 export function requestedRuntime(search: string = window.location.search): RuntimeKind | 'auto' {
@@ -9,14 +17,45 @@ export function requestedRuntime(search: string = window.location.search): Runti
   return value === 'server' || value === 'webcontainer' ? value : 'auto';
 }
 
-/**
- * The runtime for this page. The WebContainer runtime is not built yet, so every choice resolves to the lab host;
- * a forced `webcontainer` says so instead of pretending.
- */
-export function chooseRuntime(): { runtime: Runtime; note?: string } {
-  const requested = requestedRuntime();
-  if (requested === 'webcontainer') {
-    return { runtime: new ServerRuntime(), note: 'The in-browser runtime is not available in this build; using the lab host instead.' };
+/** Ask the site whether it has a lab host. A static host answers 404 (or HTML), which means no. */
+export async function probeLabHost(fetcher: typeof fetch = fetch): Promise<LabHostInfo | undefined> {
+  try {
+    const response = await fetcher('/lab', { headers: { accept: 'application/json' } });
+    if (!response.ok || !/json/.test(response.headers.get('content-type') ?? '')) return undefined;
+    const info = (await response.json()) as Partial<LabHostInfo>;
+    return info.labHost === true ? { labHost: true, prefer: info.prefer === 'webcontainer' ? 'webcontainer' : 'server' } : undefined;
+  } catch {
+    return undefined;
   }
-  return { runtime: new ServerRuntime() };
+}
+
+/** Can this browser run a WebContainer at all? */
+export function webContainerSupported(): { ok: true } | { ok: false; why: string } {
+  if (globalThis.crossOriginIsolated !== true) return { ok: false, why: 'the page is not cross-origin isolated' };
+  if (typeof SharedArrayBuffer === 'undefined') return { ok: false, why: 'this browser has no SharedArrayBuffer' };
+  return { ok: true };
+}
+
+export interface RuntimePlan {
+  /** Runtimes to try, in order; the next is used when one fails to boot. */
+  order: RuntimeKind[];
+  /** Said to the learner when the plan is not the obvious one. */
+  note?: string;
+}
+
+/**
+ * Decide which runtimes to try. Automatic: the WebContainer when the browser can run it, then the lab host if
+ * the site has one — unless the lab host asks to be preferred (the default for a self-hosted, offline host,
+ * where a WebContainer would only time out).
+ */
+export function planRuntimes(requested: RuntimeKind | 'auto', host: LabHostInfo | undefined, support: ReturnType<typeof webContainerSupported>): RuntimePlan {
+  if (requested === 'server') return { order: ['server'] };
+  if (requested === 'webcontainer') return { order: ['webcontainer'] };
+  if (host?.prefer === 'server') return { order: ['server'] };
+  if (!support.ok) return host ? { order: ['server'], note: `Using the lab host: ${support.why}.` } : { order: [], note: `The in-browser sandbox cannot run here: ${support.why}, and this site has no lab host.` };
+  return { order: host ? ['webcontainer', 'server'] : ['webcontainer'] };
+}
+
+export function createRuntime(kind: RuntimeKind): Runtime {
+  return kind === 'server' ? new ServerRuntime() : new WebContainerRuntime();
 }

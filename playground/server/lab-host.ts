@@ -16,6 +16,18 @@ export interface LabHostOptions {
   log?: (entry: Record<string, unknown>) => void;
 }
 
+/**
+ * GET /lab (not an upgrade): tells the page this site has a lab host and which runtime to prefer. Returns true
+ * when it answered the request.
+ */
+export function answerLabHostInfo(req: http.IncomingMessage, res: http.ServerResponse, prefer: 'server' | 'webcontainer' = 'server'): boolean {
+  const url = new URL(req.url ?? '/', 'http://host');
+  if (url.pathname !== LAB_PATH || req.method !== 'GET') return false;
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ labHost: true, prefer }));
+  return true;
+}
+
 /** Same-origin check: the page that opens the socket must come from this host (or an allowed origin). */
 export function originAllowed(origin: string | undefined, host: string | undefined, allowed: string[] = []): boolean {
   if (!origin || !host) return false;

@@ -206,6 +206,8 @@ export function createStaticSite(options: StaticSiteOptions): StaticSiteHandler 
 }
 
 export interface StartOptions extends StaticSiteOptions {
+  /** Answers some requests before the site does (e.g. the lab host's GET /lab); returns true when it did. */
+  intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Interface to listen on. Default 127.0.0.1. */
   host?: string;
   /** Port; 0 picks a free one. Default 4321. */
@@ -222,7 +224,9 @@ export interface RunningSite {
 /** Starts a plain HTTP server for the site and resolves once it listens. */
 export async function startStaticServer(options: StartOptions): Promise<RunningSite> {
   const handler = createStaticSite(options);
-  const server = createServer((req, res) => void handler(req, res));
+  const server = createServer((req, res) => {
+    if (!options.intercept?.(req, res)) void handler(req, res);
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((done, fail) => {
     server.once('error', fail);

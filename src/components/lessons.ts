@@ -96,7 +96,17 @@ export function lessonClientData(lesson: Lesson): LessonClientData {
     lab: lesson.entry.data.lab,
     starter: readLabFiles(lesson.id, 'starter'),
     solution: readLabFiles(lesson.id, 'solution'),
+    checks: readChecks(lesson.id),
   };
+}
+
+/** The lesson's checks.js source: the in-browser sandbox grades with it (the lab host uses its own copy). */
+function readChecks(lessonId: string): string {
+  try {
+    return readFileSync(join(LESSONS_DIR, lessonId, 'checks.js'), 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** JSON that is safe inside a <script> element: no "</script>" or "<!--" can close it early. */

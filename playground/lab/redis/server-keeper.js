@@ -11,8 +11,19 @@ const child = spawn(
   'redis-server',
   ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', maxmemory,
     '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', '--loglevel', 'warning', '--daemonize', 'no'],
-  { stdio: ['ignore', 'inherit', 'inherit'] },
+  { stdio: ['ignore', 'pipe', 'pipe'] },
 );
+
+// redis-server prints a start-up banner and host tuning advice even at loglevel warning; a learner needs neither.
+const NOISE = /oO0OoO0OoO0Oo|Redis version=|Configuration loaded|Server initialized|Memory overcommit|overcommit_memory|jemalloc/;
+for (const [from, to] of /** @type {const} */ ([[child.stdout, process.stdout], [child.stderr, process.stderr]])) {
+  let partial = '';
+  from?.on('data', (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (!NOISE.test(line)) to.write(line + '\n');
+  });
+}
 
 const parent = process.ppid;
 const stopChild = () => child.kill('SIGKILL');
