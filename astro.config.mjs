@@ -3,6 +3,8 @@ import { defineConfig } from 'astro/config';
 // Editor panel: keeps monaco-editor's CSS inside the lazy editor chunk, and emits the lab libraries' type
 // declarations for its IntelliSense (see the header of editor-vite-plugins.ts).
 import { editorPlugins } from './playground/client/editor-vite-plugins.ts';
+// In-browser runtime: builds public/sandbox/lab.snapshot (lab engine + its packages) when it is missing or stale.
+import { labAssets } from './integrations/lab-assets.ts';
 
 /**
  * Cross-origin isolation: the in-browser lab runtime (WebContainer) needs SharedArrayBuffer,
@@ -18,6 +20,7 @@ export const isolationHeaders = {
 
 export default defineConfig({
   output: 'static',
+  integrations: [labAssets()],
   trailingSlash: 'ignore',
   build: { format: 'directory' },
   server: { host: '127.0.0.1', port: 4321, headers: isolationHeaders },

@@ -45,9 +45,11 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.ttf': 'font/ttf',
   '.wasm': 'application/wasm',
+  // The in-browser runtime's prebuilt file system (msgpack): mostly JavaScript, so it compresses well.
+  '.snapshot': 'application/vnd.stateless-lab.snapshot',
 };
 
-const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|manifest\+json|wasm)|image\/svg\+xml)/;
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|manifest\+json|wasm|vnd\.stateless-lab\.snapshot)|image\/svg\+xml)/;
 
 export function contentType(path: string): string {
   return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
