@@ -28,6 +28,12 @@ import { VirtualUser } from './users.js';
 export function createCheckApi(controls, signal) {
   /** @type {VirtualUser[]} */
   const users = [];
+  /** @type {LabSocket[]} */
+  const sockets = [];
+  /** @type {{ stop: () => Promise<TrafficReport> }[]} */
+  const traffics = [];
+  const seed = Number(process.env.LAB_SEED) || (Date.now() % 1_000_000) + 1;
+  const random = seededRandom(seed);
   const api = {
     signal,
     /** A fresh virtual user with an empty cookie jar. @param {string} name */
@@ -122,7 +128,97 @@ export function createCheckApi(controls, signal) {
       for (let i = 0; i < n; i++) results.push(await user.visit());
       return results;
     },
-    dispose() {
+    /** The seed of `random`; set LAB_SEED in the environment to replay a run. */
+    seed,
+    /** A seeded random number in [0, 1), so a failing run can be replayed with LAB_SEED. */
+    random,
+    /** A random element of a non-empty list. @template T @param {T[]} list @returns {T} */
+    pick(list) {
+      if (list.length === 0) throw new Error('lab.pick needs a non-empty list');
+      return /** @type {T} */ (list[Math.floor(random() * list.length)]);
+    },
+    /**
+     * A socket.io client connected through the balancer, WebSocket only by default, so that each connection stays
+     * on one instance (long-polling sends many requests, which a round-robin balancer spreads over several; pass
+     * `transports: ['polling']` to see it, cookies are kept so a sticky balancer can pin it). Resolves once the
+     * app has announced the connection with the `announce` event, whose first argument must carry `{ instance }`:
+     * that is how the check knows where the client landed. socket.io-client reconnects by itself (quickly, here)
+     * after its instance dies; every connection is recorded in `connections`, every event received in `received`.
+     * @param {{ auth?: Record<string, unknown>, query?: Record<string, string>, announce?: string, timeoutMs?: number, reconnection?: boolean, transports?: ('websocket' | 'polling')[] }} [options]
+     */
+    async socket(options = {}) {
+      const { io } = await import('socket.io-client');
+      const raw = io(`http://127.0.0.1:${controls.port()}`, {
+        transports: options.transports ?? ['websocket'],
+        withCredentials: true,
+        forceNew: true,
+        auth: options.auth ?? {},
+        query: options.query ?? {},
+        reconnection: options.reconnection ?? true,
+        reconnectionDelay: 100,
+        reconnectionDelayMax: 400,
+        timeout: 3000,
+      });
+      const socket = new LabSocket(raw, options.announce ?? 'welcome');
+      sockets.push(socket);
+      const timeoutMs = options.timeoutMs ?? 5000;
+      const ready = await socket.ready(timeoutMs);
+      if (!ready) {
+        socket.close();
+        throw new CheckFailure(
+          `Expected a socket.io connection through the balancer to be announced with a "${socket.announce}" event carrying { instance } within ${timeoutMs / 1000} s; ` +
+            `observed ${socket.lastError ? `a connection error: ${socket.lastError}` : raw.connected ? `a connection but no "${socket.announce}" event` : 'no connection'}.`,
+        );
+      }
+      return socket;
+    },
+    /**
+     * Steady logged-in traffic while a check does something else: each user logs in, then visits in a loop. A
+     * visit answered 401 after a successful login is a logout (the user logs in again and carries on); a
+     * visit that got no answer or a 5xx is an error. `stop()` ends the loops and returns the counts.
+     * @param {{ users?: string[], pauseMs?: number }} [options]
+     */
+    traffic(options = {}) {
+      const names = options.users ?? ['alice', 'bob', 'carol'];
+      const pauseMs = options.pauseMs ?? 20;
+      /** @type {TrafficReport} */
+      const report = { visits: 0, loggedIn: 0, logins: 0, logouts: [], errors: [], byInstance: {} };
+      let running = true;
+      const loops = names.map(async (name) => {
+        const user = api.user(name);
+        let expectLogin = false;
+        while (running && !signal.aborted) {
+          if (!expectLogin) {
+            const login = await user.login();
+            report.logins++;
+            if (login.status === 200) expectLogin = true;
+            else report.errors.push({ user: name, action: 'login', status: login.status, instance: login.instance, error: login.error ?? login.body.trim().slice(0, 120) });
+          } else {
+            const visit = await user.visit();
+            report.visits++;
+            if (visit.instance) report.byInstance[visit.instance] = (report.byInstance[visit.instance] ?? 0) + 1;
+            if (visit.status === 200) report.loggedIn++;
+            else if (visit.status === 401) {
+              report.logouts.push({ user: name, instance: visit.instance, at: Date.now() });
+              expectLogin = false;
+            } else report.errors.push({ user: name, action: 'visit', status: visit.status, instance: visit.instance, error: visit.error ?? visit.body.trim().slice(0, 120) });
+          }
+          await api.sleep(pauseMs);
+        }
+      });
+      const handle = {
+        async stop() {
+          running = false;
+          await Promise.all(loops);
+          return report;
+        },
+      };
+      traffics.push(handle);
+      return handle;
+    },
+    async dispose() {
+      for (const traffic of traffics) await traffic.stop();
+      for (const socket of sockets) socket.close();
       for (const user of users) user.forget();
     },
   };
@@ -130,3 +226,129 @@ export function createCheckApi(controls, signal) {
 }
 
 /** @typedef {ReturnType<typeof createCheckApi>} CheckApi */
+
+/**
+ * @typedef {object} TrafficReport
+ * @property {number} visits      visits answered, whatever the status
+ * @property {number} loggedIn    visits answered 200
+ * @property {number} logins      login attempts, including logging in again after a logout
+ * @property {{ user: string, instance: string | null, at: number }[]} logouts  visits answered 401 after a login
+ * @property {{ user: string, action: string, status: number, instance: string | null, error: string | undefined }[]} errors
+ * @property {Record<string, number>} byInstance  visits per instance
+ */
+
+/** @typedef {{ instance: string, readyAt: number, closedAt: number | null }} SocketConnection */
+
+/**
+ * A socket.io client used by a check, with a record of where it was connected and what it received.
+ */
+export class LabSocket {
+  /** @param {import('socket.io-client').Socket} raw @param {string} announce */
+  constructor(raw, announce) {
+    this.raw = raw;
+    this.announce = announce;
+    /** Instance of the current connection, once announced; null while disconnected. @type {string | null} */
+    this.instance = null;
+    /** Every announced connection, oldest first. @type {SocketConnection[]} */
+    this.connections = [];
+    /** Every event received, oldest first. @type {{ event: string, args: unknown[], at: number }[]} */
+    this.received = [];
+    /** @type {string | undefined} */
+    this.lastError = undefined;
+    /** @type {(() => void)[]} */
+    this.waiters = [];
+    raw.onAny((event, ...args) => {
+      const at = Date.now();
+      this.received.push({ event, args, at });
+      if (event === announce) {
+        const said = /** @type {{ instance?: unknown } | undefined} */ (args[0]);
+        this.instance = typeof said?.instance === 'string' ? said.instance : '?';
+        this.connections.push({ instance: this.instance, readyAt: at, closedAt: null });
+      }
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    raw.on('disconnect', () => {
+      const current = this.connections.at(-1);
+      if (current && current.closedAt === null) current.closedAt = Date.now();
+      this.instance = null;
+    });
+    raw.on('connect_error', (error) => {
+      this.lastError = error.message;
+    });
+  }
+
+  get connected() {
+    return this.raw.connected && this.instance !== null;
+  }
+
+  /** Wait until something is received that makes `probe` true; false after `timeoutMs`. @param {() => boolean} probe @param {number} timeoutMs */
+  async until(probe, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (!probe()) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 100));
+        this.waiters.push(() => { clearTimeout(timer); resolve(undefined); });
+      });
+    }
+    return true;
+  }
+
+  /** Wait until the current connection has been announced. @param {number} [timeoutMs] */
+  ready(timeoutMs = 5000) {
+    return this.until(() => this.connected, timeoutMs);
+  }
+
+  /** Events named `event` received so far, as their first argument. @param {string} event */
+  messages(event) {
+    return this.received.filter((r) => r.event === event).map((r) => r.args[0]);
+  }
+
+  /**
+   * Wait for an event named `event` whose first argument satisfies `match`; undefined after `timeoutMs`.
+   * @param {string} event @param {(value: any) => boolean} [match] @param {number} [timeoutMs]
+   */
+  async next(event, match = () => true, timeoutMs = 2000) {
+    /** @type {unknown} */
+    let found;
+    const seen = () => {
+      const hit = this.received.find((r) => r.event === event && match(r.args[0]));
+      if (hit) found = hit.args[0];
+      return hit !== undefined;
+    };
+    return (await this.until(seen, timeoutMs)) ? found : undefined;
+  }
+
+  /**
+   * Emit with an acknowledgement. Resolves to the app's answer, or undefined when none came in `timeoutMs`
+   * (the instance died, or the app never calls the callback).
+   * @param {string} event @param {unknown[]} args @param {number} [timeoutMs]
+   */
+  async request(event, args, timeoutMs = 3000) {
+    try {
+      return await this.raw.timeout(timeoutMs).emitWithAck(event, ...args);
+    } catch {
+      return undefined;
+    }
+  }
+
+  close() {
+    this.raw.close();
+    const current = this.connections.at(-1);
+    if (current && current.closedAt === null) current.closedAt = Date.now();
+    this.instance = null;
+  }
+}
+
+/** mulberry32: a small, fast, seeded generator. @param {number} seed */
+function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
