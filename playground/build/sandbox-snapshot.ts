@@ -20,6 +20,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decode, encode } from '@msgpack/msgpack';
 import { snapshot } from '@webcontainer/snapshot';
 
 /** What the lab code and the lessons import. The snapshot holds these and their whole runtime closure. */
@@ -101,14 +102,19 @@ export function resolvePackage(projectRoot: string, fromDir: string, name: strin
  * where Node would find them (an optional native helper or an optional peer that is absent is simply not loaded).
  * A non-optional peer that is missing is an error: npm installs those, so a missing one means a broken install.
  */
-export function collectLabPackages(projectRoot: string, roots: readonly string[] = LAB_DEPENDENCIES): LabPackage[] {
+export function collectLabPackages(
+  projectRoot: string,
+  roots: readonly string[] = LAB_DEPENDENCIES,
+  options: { typePackages?: boolean } = {},
+): LabPackage[] {
   const root = path.resolve(projectRoot);
   const found = new Map<string, LabPackage>();
   const queue: LabPackage[] = [];
 
   const visit = (name: string, fromDir: string, via: LabPackage['via'], required: boolean) => {
     // Type declarations only (engine.io lists @types/node among its dependencies): nothing for Node to load.
-    if (name.startsWith('@types/')) return;
+    // `typePackages: true` keeps them, to measure what a plain npm install would fetch.
+    if (name.startsWith('@types/') && !options.typePackages) return;
     const where = resolvePackage(root, fromDir, name);
     if (!where) {
       if (required) {
@@ -326,7 +332,10 @@ export async function buildSandboxSnapshot(options: SnapshotOptions): Promise<Sn
       files += 1;
     }
 
-    const bytes = await snapshot(work);
+    // snapshot() lists entries in the order its parallel reads finish, so two builds of the same tree differ.
+    // Re-encoding with sorted keys (same format, ~0.1 s) makes the file a function of its inputs: the same
+    // lab and lockfile give the same bytes, and the same ETag or content hash on a static host.
+    const bytes = encode(decode(await snapshot(work)), { sortKeys: true });
     const outFile = path.resolve(options.outFile);
     await fs.mkdir(path.dirname(outFile), { recursive: true });
     const partial = `${outFile}.${process.pid}-${Date.now()}.tmp`;

@@ -263,11 +263,13 @@ describe('labAssets integration', () => {
     await setup(options('dev'));
     expect(lines).toHaveLength(1);
 
-    // Older than a lab file: rebuilt.
+    // Older than a lab file: rebuilt — to the same bytes, as nothing it is made from changed.
+    const first = fs.readFileSync(outFile);
     const old = new Date(Date.now() - 3_600_000);
     fs.utimesSync(outFile, old, old);
     const again = await ensureLabSnapshot(PROJECT, outFile, logger);
     expect(again.built).toBe(true);
     expect(again.reason).toMatch(/changed$/);
+    expect(fs.readFileSync(outFile).equals(first), 'same inputs, same snapshot').toBe(true);
   }, 120_000);
 });
