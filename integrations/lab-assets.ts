@@ -22,7 +22,7 @@ export interface LabAssetsOptions {
   force?: boolean;
 }
 
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 
 /**
  * Build the snapshot into `outFile` if it is missing or stale. Returns what was done, for callers and tests.
@@ -39,7 +39,7 @@ export async function ensureLabSnapshot(
   const result = await buildSandboxSnapshot({ projectRoot, outFile });
   const ms = Math.round(performance.now() - started);
   logger.info(
-    `${path.relative(projectRoot, outFile)}: ${mb(result.bytes)}, ${result.files} files, ${result.packages.length} packages, built in ${ms} ms (${reason})`,
+    `${path.relative(projectRoot, outFile)}: ${mib(result.bytes)}, ${result.files} files, ${result.packages.length} packages, built in ${ms} ms (${reason})`,
   );
   return { built: true, reason, bytes: result.bytes, ms };
 }

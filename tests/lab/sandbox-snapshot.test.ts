@@ -258,7 +258,7 @@ describe('labAssets integration', () => {
     const outFile = path.join(publicDir, 'sandbox', 'lab.snapshot');
     expect(fs.statSync(outFile).size).toBeGreaterThan(1_000_000);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/lab\.snapshot: [\d.]+ MB, \d+ files, \d+ packages, built in \d+ ms \(missing\)/);
+    expect(lines[0]).toMatch(/lab\.snapshot: [\d.]+ MiB, \d+ files, \d+ packages, built in \d+ ms \(missing\)/);
 
     await setup(options('dev'));
     expect(lines).toHaveLength(1);
