@@ -54,7 +54,7 @@ export class WebContainerRuntime implements Runtime {
 
   constructor(options: WebContainerRuntimeOptions = {}) {
     this.options = {
-      loadApi: options.loadApi ?? (async () => (await import('@webcontainer/api')).WebContainer as unknown as ContainerApi),
+      loadApi: options.loadApi ?? loadWebContainerApi,
       loadSnapshot: options.loadSnapshot ?? fetchSnapshot,
       bootTimeoutMs: options.bootTimeoutMs ?? 20_000,
       isolated: options.isolated ?? (() => globalThis.crossOriginIsolated === true),
@@ -198,6 +198,14 @@ export class WebContainerRuntime implements Runtime {
     this.container?.teardown();
     this.container = undefined;
   }
+}
+
+/** The real API, in its own chunk. A commercial deployment sets PUBLIC_WEBCONTAINER_API_KEY at build time. */
+async function loadWebContainerApi(): Promise<ContainerApi> {
+  const api = await import('@webcontainer/api');
+  const key = (import.meta as unknown as { env?: Record<string, string | undefined> }).env?.PUBLIC_WEBCONTAINER_API_KEY;
+  if (key) api.configureAPIKey(key);
+  return api.WebContainer as unknown as ContainerApi;
 }
 
 /** Resolve with the promise, or reject with a TimeoutError after `ms` (or when aborted). */
