@@ -149,7 +149,8 @@ export const mountTerminals: MountTerminals = async (element: HTMLElement, store
     const crashed = tab.state === 'crashed';
     tab.button.classList.toggle('term-crashed', crashed);
     tab.button.classList.toggle('term-unread', tab.unread && !crashed);
-    tab.marker.replaceChildren(crashed ? 'crashed' : tab.unread ? 'new output' : '');
+    // Leading space: the tab's accessible name reads "Instance B crashed", not "Instance Bcrashed".
+    tab.marker.replaceChildren(crashed ? ' crashed' : tab.unread ? ' new output' : '');
     tab.marker.hidden = !crashed && !tab.unread;
     tab.button.title = crashed && tab.reason ? `${processLabel(tab)} crashed: ${tab.reason}` : processLabel(tab);
   };
