@@ -32,7 +32,7 @@ try {
         console.log(file);
         if (shot.name === 'lesson' && size.name === 'phone') {
           await page.getByRole('button', { name: 'Playground' }).click();
-          await page.waitForSelector('[data-playground-stub]');
+          await page.waitForSelector('[data-playground-ready]');
           const pg = join(out, `${shot.name}-${size.name}-${colorScheme}-playground.png`);
           await page.screenshot({ path: pg });
           console.log(pg);

@@ -100,7 +100,7 @@ async function measureWeight(base: string) {
         playground = emptyWeight();
         settle = record(page, playground, seen);
         await toggle.click();
-        await page.waitForSelector('[data-playground-stub], [data-playground-ready]', { timeout: 30_000 });
+        await page.waitForSelector('[data-playground-ready]', { timeout: 30_000 });
         await page.waitForLoadState('networkidle');
         await settle();
       }

@@ -7,24 +7,13 @@
 import css from './playground.css?inline';
 import { createRuntime, planRuntimes, probeLabHost, requestedRuntime, webContainerSupported } from '../runtime/choose.ts';
 import type { LabFile } from '../runtime/types.ts';
-import type {
-  Disposable,
-  EditorHandle,
-  MountChecksPanel,
-  MountClusterView,
-  MountEditor,
-  MountTerminals,
-  MountUsersPanel,
-} from './components.ts';
+import type { Disposable, EditorHandle } from './components.ts';
 import { addStyles, el } from './dom.ts';
 import { LabSession } from './lab-session.ts';
 import { LabStore, type LabState } from './lab-store.ts';
 import { markProgress } from './progress.ts';
 import { describeStatus } from './status-text.ts';
 import type { LessonClientData } from './types.ts';
-
-// Panels are separate lazy chunks. A glob (not direct imports) lets the shell build while a panel is missing.
-const panels = import.meta.glob(['./editor.ts', './terminals.ts', './cluster-view.ts', './users-panel.ts', './checks-panel.ts']);
 
 function region(name: string, className: string, ...children: (Node | string)[]): HTMLElement {
   return el('section', { class: `pg-region ${className}`, 'aria-label': name }, el('h2', { class: 'pg-title' }, name), ...children);
@@ -143,15 +132,14 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   });
 
   // Panels load in parallel, each in its own chunk; a panel that fails to load says so in its region.
-  const load = async <T>(slot: HTMLElement, importer: (() => Promise<T>) | undefined, use: (module: T) => Promise<Disposable> | Disposable) => {
+  const load = async <T>(slot: HTMLElement, importer: () => Promise<T>, use: (module: T) => Promise<Disposable> | Disposable) => {
     try {
-      if (!importer) throw new Error('not part of this build');
       disposables.push(await use(await importer()));
     } catch (error) {
       slot.replaceChildren(el('p', { class: 'pg-error' }, `This panel did not load: ${(error as Error).message}`));
     }
   };
-  void load(editorSlot, panels['./editor.ts'] as (() => Promise<{ mountEditor: MountEditor }>) | undefined, async ({ mountEditor }) => {
+  const mountEditorPanel = async ({ mountEditor }: typeof import('./editor.ts')) => {
     editorSlot.replaceChildren();
     editor = await mountEditor(editorSlot, {
       files: lesson.starter,
@@ -167,11 +155,18 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
         }),
     });
     return editor;
+  };
+  const options = { send: session.send, lab: lesson.lab };
+  void Promise.allSettled([
+    load(editorSlot, () => import('./editor.ts'), mountEditorPanel),
+    load(terminalSlot, () => import('./terminals.ts'), ({ mountTerminals }) => mountTerminals(terminalSlot, store)),
+    load(clusterSlot, () => import('./cluster-view.ts'), ({ mountClusterView }) => mountClusterView(clusterSlot, store, options)),
+    load(usersSlot, () => import('./users-panel.ts'), ({ mountUsersPanel }) => mountUsersPanel(usersSlot, store, options)),
+    load(checksSlot, () => import('./checks-panel.ts'), ({ mountChecksPanel }) => mountChecksPanel(checksSlot, store, { runChecks: () => session.check() })),
+  ]).then(() => {
+    // Every panel has loaded (or said why not): tests and benchmarks wait for this.
+    root.dataset.playgroundReady = '';
   });
-  void load(terminalSlot, panels['./terminals.ts'] as (() => Promise<{ mountTerminals: MountTerminals }>) | undefined, ({ mountTerminals }) => mountTerminals(terminalSlot, store));
-  void load(clusterSlot, panels['./cluster-view.ts'] as (() => Promise<{ mountClusterView: MountClusterView }>) | undefined, ({ mountClusterView }) => mountClusterView(clusterSlot, store, { send: session.send, lab: lesson.lab }));
-  void load(usersSlot, panels['./users-panel.ts'] as (() => Promise<{ mountUsersPanel: MountUsersPanel }>) | undefined, ({ mountUsersPanel }) => mountUsersPanel(usersSlot, store, { send: session.send, lab: lesson.lab }));
-  void load(checksSlot, panels['./checks-panel.ts'] as (() => Promise<{ mountChecksPanel: MountChecksPanel }>) | undefined, ({ mountChecksPanel }) => mountChecksPanel(checksSlot, store, { runChecks: () => session.check() }));
 
   // Ctrl/Cmd+Enter runs from anywhere in the playground (the editor handles it inside itself too).
   root.addEventListener('keydown', (event) => {

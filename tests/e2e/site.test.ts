@@ -77,7 +77,7 @@ describe('course map', () => {
 describe('lesson page', () => {
   const lesson = lessons[1]!;
 
-  it('shows the prose and a labelled playground region with the stand-in playground', async () => {
+  it('shows the prose and a labelled playground region with its regions and controls', async () => {
     const { page, context } = await open(`/lessons/${lesson.slug}/`);
     const prose = page.getByRole('article');
     await expect(prose.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(lesson.title);
@@ -87,14 +87,14 @@ describe('lesson page', () => {
 
     const playground = page.getByRole('region', { name: 'Playground' });
     await expect(playground.isVisible()).resolves.toBe(true);
-    await playground.locator('[data-playground-stub]').waitFor();
+    await playground.locator('[data-playground-ready]').waitFor();
     for (const name of ['Editor', 'Cluster', 'Users', 'Terminal']) {
       await expect(playground.getByRole('region', { name }).isVisible(), name).resolves.toBe(true);
     }
     for (const name of ['Run', 'Check', 'Reset', 'Show solution']) {
-      await expect(playground.getByRole('button', { name, exact: true }).isDisabled(), name).resolves.toBe(true);
+      await expect(playground.getByRole('button', { name, exact: true }).isVisible(), name).resolves.toBe(true);
     }
-    await expect(playground.innerText()).resolves.toContain('The playground is coming');
+    await expect(playground.innerText()).resolves.toContain('Press Run');
     await context.close();
   });
 
@@ -180,7 +180,7 @@ describe('lesson page', () => {
     expect(await page.content(), 'playground styles are in the page before it is shown').not.toContain('.pg-root');
 
     await page.getByRole('button', { name: 'Playground' }).click();
-    await playground.locator('[data-playground-stub]').waitFor();
+    await playground.locator('[data-playground-ready]').waitFor();
     expect(mountRequested()).toBe(true);
     await expect(prose.isVisible()).resolves.toBe(false);
     await expect(page.getByRole('button', { name: 'Playground' }).getAttribute('aria-pressed')).resolves.toBe('true');
@@ -198,7 +198,7 @@ describe('cross-origin isolation', () => {
   it.each(routes)('%s and everything it loads carry COOP/COEP, and the page is isolated', async (route) => {
     const { page, context, responses } = await open(route);
     // Stand-in playground loaded too (wide screen), so its chunk and CSS are covered.
-    if (route.startsWith('/lessons/')) await page.locator('[data-playground-stub]').waitFor();
+    if (route.startsWith('/lessons/')) await page.locator('[data-playground-ready]').waitFor();
     const sameOrigin = responses.filter((r) => r.url().startsWith(base));
     expect(sameOrigin.length).toBeGreaterThan(1);
     for (const response of sameOrigin) {
@@ -231,7 +231,7 @@ describe('accessibility (axe-core)', () => {
     for (const variant of variants) {
       it(`${target.name} (${variant.name}) has no serious or critical violations`, async () => {
         const { page, context } = await open(target.path, variant);
-        if (target.path !== '/' && variant.width > 900) await page.locator('[data-playground-stub]').waitFor();
+        if (target.path !== '/' && variant.width > 900) await page.locator('[data-playground-ready]').waitFor();
         const results = await new AxeBuilder({ page }).analyze();
         const bad = results.violations
           .filter((v) => v.impact === 'serious' || v.impact === 'critical')
