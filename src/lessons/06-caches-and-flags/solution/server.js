@@ -64,7 +64,9 @@ app.post('/products/:id/raise', async (req, res) => {
 });
 
 app.get('/flags', async (req, res) => {
-  res.json({ ...(await readFlags()), instance });
+  const flags = await readFlags();
+  console.log(`flags read: newCheckout is ${flags.newCheckout ? 'on' : 'off'}`);
+  res.json({ ...flags, instance });
 });
 
 app.post('/flags/:name/:state', async (req, res) => {

@@ -55,6 +55,7 @@ app.post('/products/:id/raise', async (req, res) => {
 });
 
 app.get('/flags', (req, res) => {
+  console.log(`flags read: newCheckout is ${flags.newCheckout ? 'on' : 'off'}`);
   res.json({ ...flags, instance });
 });
 
