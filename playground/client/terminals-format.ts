@@ -13,7 +13,8 @@ const RED = '\x1b[31m';
 const BOLD_RED = '\x1b[1;31m';
 const BOLD_GREEN = '\x1b[1;32m';
 const BOLD_BLUE = '\x1b[1;34m';
-const DIM = '\x1b[2m';
+// Bright black, not SGR 2 (dim): dimmed text drops below readable contrast; the theme sets a muted grey for it.
+const DIM = '\x1b[90m';
 
 /** "Instance A", "Balancer", "Redis", "All processes". */
 export function processLabel(p: Pick<TermProcess, 'key' | 'role'>): string {

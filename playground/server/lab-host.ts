@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { LabProcess } from './lab-process.ts';
 import { parseClientMessage, LIMITS, type HostMessage } from './lab-protocol.ts';
 import { startCommand } from '../runtime/start-command.ts';
+import { isolationHeaders } from './static-site.ts';
 import { loadLesson } from './lessons.ts';
 
 export const LAB_PATH = '/lab';
@@ -23,7 +24,7 @@ export interface LabHostOptions {
 export function answerLabHostInfo(req: http.IncomingMessage, res: http.ServerResponse, prefer: 'server' | 'webcontainer' = 'server'): boolean {
   const url = new URL(req.url ?? '/', 'http://host');
   if (url.pathname !== LAB_PATH || req.method !== 'GET') return false;
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(200, { ...isolationHeaders, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify({ labHost: true, prefer }));
   return true;
 }

@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bad-lesson-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('astro build fails and names the file and the key', () => {
-  for (const entry of ['astro.config.mjs', 'package.json', 'tsconfig.json', 'src', 'public', 'playground']) {
+  for (const entry of ['astro.config.mjs', 'package.json', 'package-lock.json', 'tsconfig.json', 'src', 'public', 'playground', 'integrations']) {
     cpSync(join(projectRoot, entry), join(dir, entry), { recursive: true });
   }
   symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
