@@ -1,8 +1,9 @@
 // Checks for "Caches and flags": whatever one instance learns or changes, every instance must see. The database
-// (db.js) answers in about 500 ms; a cache hit should answer far sooner.
+// (db.js) never answers in less than 500 ms, so a read that slow went to the database; a cache hit answers in a
+// few milliseconds. The margin is wide on purpose: a busy machine can slow a hit down a lot, never a miss.
 
 const DB_MS = 500;
-const FAST_MS = 250;
+const FAST_MS = 450;
 const BOUND_MS = 1000;
 
 /** GET a path and fail with a readable message unless it answers 200 with JSON. */
@@ -55,7 +56,7 @@ export default [
       lab.assert(
         slow.length === 0,
         `Product 1 was read once through ${first.instance} (${Math.round(first.ms)} ms), so it is cached. The database takes ${DB_MS} ms. ` +
-          `Expected the next 6 reads, on any instance, under ${FAST_MS} ms; observed ${reads.map(show).join(', ')}.`,
+          `Expected the next 6 reads, on any instance, to be cache hits (under ${FAST_MS} ms); observed ${reads.map(show).join(', ')}.`,
       );
     },
   },
