@@ -58,11 +58,14 @@ export default [
         lab.assert(res.status === 200, `Expected POST /announce to answer 200; observed ${res.status}: ${res.body.trim().slice(0, 160)}`);
         sentVia.push(res.instance);
       }
-      await lab.sleep(300);
+      const lostBy = (client) => {
+        const got = new Set(client.messages('message').map((m) => m?.text));
+        return [1, 2, 3].filter((i) => !got.has(`news ${i}`));
+      };
+      await Promise.all(clients.map((client) => client.until(() => lostBy(client).length === 0, 1500)));
       const missing = [];
       for (const client of clients) {
-        const got = new Set(client.messages('message').map((m) => m?.text));
-        const lost = [1, 2, 3].filter((i) => !got.has(`news ${i}`));
+        const lost = lostBy(client);
         if (lost.length) missing.push(`${client.raw.auth.user} on ${client.instance} got ${3 - lost.length} of 3`);
       }
       lab.assert(
