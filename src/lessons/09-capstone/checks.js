@@ -119,7 +119,7 @@ async function chaos(lab) {
     visits = await traffic.stop();
     messages = await chat.stop();
   }
-  return { steps: steps.join(', '), visits, messages, bursts };
+  return { steps: `${steps.join(', ')} [LAB_SEED=${lab.seed} replays these choices]`, visits, messages, bursts };
 }
 
 /** One drill per grading run, shared by the three drill checks. */
