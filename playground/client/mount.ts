@@ -2,6 +2,8 @@
  * Playground entry point. Lesson pages import this module lazily, once the playground panel is on screen, and
  * call `mountPlayground(element, lesson)`. It lays out the regions (Editor, Cluster, Users, Terminal, Checks),
  * wires the toolbar (Run, Stop, Check, Reset, Show solution) to a LabSession, and loads each panel lazily.
+ * The learner's work is kept as a draft per lesson (drafts.ts), can be exported and imported as a zip (lab-zip.ts),
+ * and compared with the solution in a diff (solution-diff.ts) before any of it is applied.
  */
 // `?inline`: the CSS travels inside this lazily loaded chunk instead of being hoisted into every lesson page.
 import css from './playground.css?inline';
@@ -11,7 +13,10 @@ import type { Disposable, EditorHandle } from './components.ts';
 import { addStyles, el } from './dom.ts';
 import { LabSession } from './lab-session.ts';
 import { LabStore, type LabState } from './lab-store.ts';
+import { changedPaths, draftKeeper, DRAFT_WORDS, mergeDraft, type DraftState } from './drafts.ts';
 import { markProgress } from './progress.ts';
+import { MOD, shortcutsDialog, typingTarget } from './shortcuts.ts';
+import type { SolutionDiff } from './solution-diff.ts';
 import { describeStatus } from './status-text.ts';
 import type { LessonClientData } from './types.ts';
 
@@ -29,14 +34,20 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
 
   const run = button('Run', { class: 'pg-button pg-primary', 'aria-keyshortcuts': 'Control+Enter', title: 'Run the cluster (Ctrl+Enter)' });
   const stop = button('Stop', { title: 'Stop every instance' });
-  const check = button('Check', { title: 'Run the graded checks' });
+  const check = button('Check', { 'aria-keyshortcuts': 'Control+Shift+Enter', title: `Run the graded checks (${MOD}+Shift+Enter)` });
   const reset = button('Reset', { title: 'Back to the starter files (can be undone)' });
-  const solution = button('Show solution', { 'aria-haspopup': 'dialog' });
+  const solution = button('Show solution', { 'aria-haspopup': 'dialog', title: 'Compare your code with the solution' });
+  const keys = button('Keyboard shortcuts', { class: 'pg-button pg-quiet', 'aria-haspopup': 'dialog', 'aria-keyshortcuts': 'Shift+?', title: 'Keyboard shortcuts (?)' });
+  const draftStatus = el('span', { class: 'pg-draft', role: 'status', 'data-state': 'idle' });
+  const exportZip = button('Export zip', { class: 'pg-button pg-small', title: 'Download this lesson’s files as a zip' });
+  const importZip = button('Import zip', { class: 'pg-button pg-small', title: 'Load files from a zip exported here (can be undone)' });
+  const importInput = el('input', { type: 'file', accept: '.zip,application/zip', hidden: '', 'aria-label': 'Zip file to import' });
+  const fileTools = el('div', { class: 'pg-file-tools', role: 'toolbar', 'aria-label': 'Your files' }, draftStatus, exportZip, importZip, importInput);
   const statusText = el('span', { class: 'pg-status-text' });
   const reconnect = button('Reconnect', { hidden: '' });
   const useHost = button('Use the lab host', { hidden: '' });
   const status = el('div', { class: 'pg-status' }, el('p', { role: 'status', class: 'pg-status-line' }, statusText), reconnect, useHost);
-  const notice = el('p', { class: 'pg-notice', hidden: '' });
+  const notice = el('p', { class: 'pg-notice', hidden: '', 'aria-live': 'polite' });
   const toolbar = el('div', { class: 'pg-toolbar', role: 'toolbar', 'aria-label': 'Lab actions' }, run, stop, check, reset, solution);
 
   const editorSlot = el('div', { class: 'pg-slot pg-editor-slot' }, 'Loading the editor…');
@@ -47,12 +58,12 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   const root = el(
     'div',
     { class: 'pg-root' },
-    el('div', { class: 'pg-bar' }, toolbar, status),
+    el('div', { class: 'pg-bar' }, toolbar, status, keys),
     notice,
     el(
       'div',
       { class: 'pg-grid' },
-      region('Editor', 'pg-editor', editorSlot),
+      region('Editor', 'pg-editor', fileTools, editorSlot),
       region('Cluster', 'pg-cluster', clusterSlot),
       region('Users', 'pg-users', usersSlot),
       region('Checks', 'pg-checks', checksSlot),
@@ -61,9 +72,29 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   );
   element.replaceChildren(root);
 
-  // Until the editor has loaded, the starter files are the learner's files.
+  // Until the editor has loaded, the starter files (or the saved draft) are the learner's files.
   let editor: EditorHandle | undefined;
-  const currentFiles = (): LabFile[] => editor?.files() ?? lesson.starter;
+  let initialFiles = lesson.starter;
+  const currentFiles = (): LabFile[] => editor?.files() ?? initialFiles;
+  const readonly = lesson.lab.readonly;
+  const editable = (files: LabFile[]) => files.filter((f) => !readonly.includes(f.path));
+
+  // Drafts: every edit is kept in this browser; the indicator says whether it was.
+  const showDraft = (state: DraftState) => {
+    draftStatus.dataset.state = state;
+    draftStatus.textContent = DRAFT_WORDS[state] || 'Edits are kept in this browser';
+    draftStatus.title = state === 'unavailable' ? 'This browser will not let the page store data (private mode or full storage). Export a zip to keep your work.' : '';
+  };
+  const drafts = draftKeeper(lesson.slug, (state) => {
+    showDraft(state);
+    if (state === 'unavailable') say('Your work will not be kept: this browser blocks or has no room for saved data. Export a zip to keep it.');
+  });
+  showDraft('idle');
+  /** Replace the editor's files (undoable in the editor) and keep them as the draft. */
+  const replaceFiles = (files: LabFile[]) => {
+    editor?.setFiles(files);
+    drafts.save(currentFiles());
+  };
   const disposables: Disposable[] = [];
   const hostInfo = probeLabHost();
   const requested = requestedRuntime();
@@ -80,6 +111,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
 
   const say = (message: string, undo?: () => void) => {
     notice.hidden = false;
+    notice.classList.remove('pg-notice-error');
     notice.replaceChildren(message);
     if (undo) {
       const undoButton = button('Undo');
@@ -104,15 +136,120 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
 
   reset.addEventListener('click', () => {
     if (!editor) return;
-    const before = editor.files();
-    const changed = before.some((f) => lesson.starter.find((s) => s.path === f.path)?.content !== f.content);
-    if (!changed) return say('Your files already match the starter.');
-    editor.setFiles(lesson.starter);
-    say('Files reset to the starter.', () => editor?.setFiles(before));
+    const current = editor;
+    const before = current.files();
+    const changed = [...changedPaths(editable(before), lesson.starter)];
+    if (!changed.length) return say('Your files already match the starter.');
+    void confirmDialog({
+      title: 'Reset to the starter?',
+      text: `This replaces your changes to ${changed.join(', ')} with the starter files. You can undo it right after.`,
+      confirm: 'Reset',
+    }).then((yes) => {
+      if (!yes) return current.focus();
+      replaceFiles(lesson.starter);
+      say('Files reset to the starter.', () => replaceFiles(before));
+    });
   });
-  solution.addEventListener('click', () => showSolution(lesson, () => editor, say));
+
+  // Show solution: a diff beside the learner's code; "Apply" one file at a time, each undoable.
+  let diffView: SolutionDiff | undefined;
+  let beforeApply: LabFile[] | undefined;
+  const undoApply = () => {
+    if (beforeApply) replaceFiles(beforeApply);
+    beforeApply = undefined;
+    diffView?.refresh();
+  };
+  solution.addEventListener('click', () => {
+    if (!editor) return say('The editor is still loading; try again in a moment.');
+    act(async () => {
+      const { openSolutionDiff } = await import('./solution-diff.ts');
+      diffView = await openSolutionDiff({
+        solution: lesson.solution,
+        readonly,
+        open: lesson.lab.open ?? lesson.lab.entry,
+        current: currentFiles,
+        apply(path) {
+          const file = lesson.solution.find((f) => f.path === path);
+          if (!file) return;
+          beforeApply = currentFiles();
+          const next = currentFiles().map((f) => (f.path === path ? file : f));
+          if (!next.some((f) => f.path === path)) next.push(file);
+          replaceFiles(next);
+          say(`Applied the solution's ${path}.`, undoApply);
+        },
+        undo: () => {
+          undoApply();
+          notice.hidden = true;
+        },
+      });
+    });
+  });
+
+  // Export and import the lesson's files as a zip.
+  exportZip.addEventListener('click', () =>
+    act(async () => {
+      const { exportZip: build, exportFileName } = await import('./lab-zip.ts');
+      const blob = new Blob([build(lesson.slug, currentFiles()) as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
+      const url = URL.createObjectURL(blob);
+      const link = el('a', { href: url, download: exportFileName(lesson.slug) });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    }),
+  );
+  importZip.addEventListener('click', () => {
+    if (!editor) return say('The editor is still loading; try again in a moment.');
+    importInput.value = '';
+    importInput.click();
+  });
+  importInput.addEventListener('change', () => {
+    const file = importInput.files?.[0];
+    if (!file || !editor) return;
+    act(async () => {
+      const { readLessonZip } = await import('./lab-zip.ts');
+      const result = readLessonZip(new Uint8Array(await file.arrayBuffer()), {
+        slug: lesson.slug,
+        known: lesson.starter.map((f) => f.path),
+        readonly,
+      });
+      if (!result.ok) {
+        say(`Import refused: ${result.reason} Your files are unchanged.`);
+        notice.classList.add('pg-notice-error');
+        return;
+      }
+      const before = currentFiles();
+      const incoming = new Map(result.files.map((f) => [f.path, f.content]));
+      const next = before.map((f) => (incoming.has(f.path) ? { path: f.path, content: incoming.get(f.path)! } : f));
+      for (const f of result.files) if (!before.some((b) => b.path === f.path)) next.push(f);
+      replaceFiles(next);
+      const skipped = result.ignored.length ? ` (${result.ignored.join(', ')} is read-only here and was left as it is)` : '';
+      say(`Imported ${result.files.map((f) => f.path).join(', ')} from ${file.name}${skipped}.`, () => replaceFiles(before));
+    });
+  });
+
+  // The list of shortcuts: a button, and "?" when the focus is not somewhere you type.
+  const openShortcuts = () => {
+    if (document.querySelector('dialog.pg-keys-dialog[open]')) return;
+    const dialog = shortcutsDialog();
+    document.body.append(dialog);
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      keys.focus();
+    });
+    dialog.showModal();
+  };
+  keys.addEventListener('click', openShortcuts);
+  const onQuestion = (event: KeyboardEvent) => {
+    if (event.key !== '?' || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (typingTarget(event.target) || document.querySelector('dialog[open]')) return;
+    event.preventDefault();
+    openShortcuts();
+  };
+  document.addEventListener('keydown', onQuestion);
 
   let hasHost = false;
+  let announcedPass = false;
   void hostInfo.then((info) => {
     hasHost = Boolean(info);
     store.setPhase(store.state.phase);
@@ -128,7 +265,12 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     run.textContent = state.instances.length > 0 ? 'Restart' : 'Run';
     stop.disabled = state.instances.every((i) => i.state === 'stopped' || i.state === 'crashed');
     check.disabled = state.checks.running;
-    if (state.checks.status === 'pass' && !state.checks.running) markProgress(lesson.slug, 'passed');
+    if (state.checks.running) announcedPass = false;
+    else if (state.checks.status === 'pass' && !announcedPass) {
+      announcedPass = true;
+      markProgress(lesson.slug, 'passed');
+      say('Every check passed: this lesson is marked complete on the course map.');
+    }
   });
 
   // Panels load in parallel, each in its own chunk; a panel that fails to load says so in its region.
@@ -139,10 +281,15 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
       slot.replaceChildren(el('p', { class: 'pg-error' }, `This panel did not load: ${(error as Error).message}`));
     }
   };
+  // A draft that hangs (a blocked database) must not hold up the editor.
+  const draftLoaded = Promise.race([drafts.load(), new Promise<undefined>((resolve) => setTimeout(resolve, 2000))]).catch(() => undefined);
   const mountEditorPanel = async ({ mountEditor }: typeof import('./editor.ts')) => {
+    const draft = await draftLoaded;
+    initialFiles = mergeDraft(lesson.starter, draft?.files, readonly);
     editorSlot.replaceChildren();
     editor = await mountEditor(editorSlot, {
-      files: lesson.starter,
+      files: initialFiles,
+      onChange: (files) => drafts.save(files),
       readonly: lesson.lab.readonly,
       open: lesson.lab.open ?? lesson.lab.entry,
       onRun: doRun,
@@ -154,6 +301,11 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
           else say('Saved in the editor. Press Run to start the cluster.');
         }),
     });
+    if (draft && changedPaths(editable(initialFiles), lesson.starter).length) {
+      const when = new Date(draft.savedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+      say(`Your draft from ${when} is back. Reset returns to the starter.`);
+    }
+    if (drafts.state !== 'unavailable') showDraft(draft ? 'saved' : 'idle');
     return editor;
   };
   const options = { send: session.send, lab: lesson.lab };
@@ -168,6 +320,18 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     root.dataset.playgroundReady = '';
   });
 
+  // Ctrl/Cmd+Shift+Enter checks from anywhere, the editor included (caught before monaco sees it).
+  root.addEventListener(
+    'keydown',
+    (event) => {
+      if ((event.ctrlKey || event.metaKey) && event.shiftKey && event.key === 'Enter') {
+        event.preventDefault();
+        event.stopPropagation();
+        if (!check.disabled) act(() => session.check());
+      }
+    },
+    true,
+  );
   // Ctrl/Cmd+Enter runs from anywhere in the playground (the editor handles it inside itself too).
   root.addEventListener('keydown', (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key === 'Enter' && !event.defaultPrevented) {
@@ -177,36 +341,42 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   });
 
   // The lab is destroyed with all its processes when the tab goes away.
+  // A hidden tab may never come back (closed, discarded, crashed): write the pending draft now.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') void drafts.flush();
+  });
   window.addEventListener('pagehide', () => {
+    void drafts.flush();
+    document.removeEventListener('keydown', onQuestion);
     for (const d of disposables) d.dispose();
     void session.dispose();
   });
 }
 
-/** A read-only look at the solution, with a way to copy it in that can be undone. Issue #7 makes this a diff. */
-function showSolution(lesson: LessonClientData, editor: () => EditorHandle | undefined, say: (m: string, undo?: () => void) => void): void {
-  const close = button('Close');
-  const use = button('Copy the solution into the editor');
-  const files = lesson.solution.filter((f) => f.path !== 'package.json');
+/** A small modal question; resolves true when the learner confirms. Esc or Cancel says no. */
+function confirmDialog(options: { title: string; text: string; confirm: string }): Promise<boolean> {
+  const cancel = button('Cancel');
+  const yes = button(options.confirm, { class: 'pg-button pg-danger' });
   const dialog = el(
     'dialog',
-    { class: 'pg-dialog', 'aria-label': 'Solution' },
-    el('h2', {}, 'Solution'),
-    el('p', {}, 'Read it side by side with your code. Copying it in replaces your files, and can be undone.'),
-    ...files.map((f) => el('section', { 'aria-label': f.path }, el('h3', {}, f.path), el('pre', { tabindex: '0' }, el('code', {}, f.content)))),
-    el('div', { class: 'pg-dialog-actions' }, use, close),
+    { class: 'pg-dialog pg-confirm', 'aria-labelledby': 'pg-confirm-title', 'aria-describedby': 'pg-confirm-text' },
+    el('h2', { id: 'pg-confirm-title' }, options.title),
+    el('p', { id: 'pg-confirm-text' }, options.text),
+    el('div', { class: 'pg-dialog-actions' }, cancel, yes),
   );
   document.body.append(dialog);
-  dialog.addEventListener('close', () => dialog.remove());
-  close.addEventListener('click', () => dialog.close());
-  use.addEventListener('click', () => {
-    const current = editor();
-    if (current) {
-      const before = current.files();
-      current.setFiles(lesson.solution);
-      say('The solution is in the editor.', () => current.setFiles(before));
-    }
-    dialog.close();
+  return new Promise((resolve) => {
+    let answer = false;
+    cancel.addEventListener('click', () => dialog.close());
+    yes.addEventListener('click', () => {
+      answer = true;
+      dialog.close();
+    });
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(answer);
+    });
+    dialog.showModal();
+    cancel.focus();
   });
-  dialog.showModal();
 }
