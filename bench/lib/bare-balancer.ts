@@ -7,7 +7,7 @@ import { createBalancer } from '../../playground/lab/balancer.js';
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port <= 0) throw new Error('usage: node bench/lib/bare-balancer.ts <backend port>');
-const backend = { name: 'A', port, inflight: 0, served: 0, routable: true, state: 'up', reason: undefined };
+const backend = { name: 'A', port, inflight: 0, sockets: 0, served: 0, routable: true, state: 'up', reason: undefined };
 const balancer = createBalancer({ strategy: 'round-robin', backends: () => [backend], describe: () => 'A up', onRequest: () => undefined });
 const listening = await balancer.listen(0, '127.0.0.1');
 process.stdout.write(`${listening}\n`);

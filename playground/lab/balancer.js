@@ -24,7 +24,8 @@ const UPSTREAM_TIMEOUT_MS = 10_000;
  * @typedef {object} Backend
  * @property {string} name
  * @property {number} port
- * @property {number} inflight
+ * @property {number} inflight   HTTP requests open on the instance
+ * @property {number} sockets    upgraded (WebSocket) connections open on the instance
  * @property {number} served
  * @property {boolean} routable
  * @property {string} state
@@ -49,8 +50,9 @@ export function createBalancer(options) {
       if (pinned) return pinned;
     }
     if (strategy === 'least-connections') {
-      const fewest = Math.min(...candidates.map((b) => b.inflight));
-      const tied = candidates.filter((b) => b.inflight === fewest);
+      const load = (/** @type {Backend} */ b) => b.inflight + b.sockets;
+      const fewest = Math.min(...candidates.map(load));
+      const tied = candidates.filter((b) => load(b) === fewest);
       return tied[turn++ % tied.length];
     }
     return candidates[turn++ % candidates.length];
@@ -150,16 +152,21 @@ export function createBalancer(options) {
       report(503, null);
       return;
     }
-    backend.inflight++;
+    backend.sockets++;
     let released = false;
-    const release = () => { if (!released) { released = true; backend.inflight--; } };
+    const release = () => { if (!released) { released = true; backend.sockets--; } };
     const upstream = net.connect(backend.port, '127.0.0.1', () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
       lines.push(`${SERVED_BY}: ${backend.name}`);
       upstream.write(lines.join('\r\n') + '\r\n\r\n');
       if (head.length) upstream.write(head);
-      upstream.pipe(socket);
+      // Name the instance in the 101 answer too, so a client can tell where its socket landed.
+      upstream.once('data', (/** @type {Buffer} */ first) => {
+        const end = first.indexOf('\r\n');
+        socket.write(end > 0 ? Buffer.concat([first.subarray(0, end + 2), Buffer.from(`${SERVED_BY}: ${backend.name}\r\n`), first.subarray(end + 2)]) : first);
+        upstream.pipe(socket);
+      });
       socket.pipe(upstream);
       report(101, backend.name);
     });

@@ -16,6 +16,15 @@ const NAMES = 'ABCDEFGHIJ'.split('');
  */
 
 /** The set of app instances, named A…J, and the operations the lab offers on them. */
+/**
+ * Start instances a few at a time: ten Node processes loading express at once on a small machine can take longer
+ * than the start-up limit, which would report healthy code as crashed.
+ * @param {Instance[]} instances
+ */
+async function startInBatches(instances, size = 4) {
+  for (let i = 0; i < instances.length; i += size) await Promise.all(instances.slice(i, i + size).map((instance) => instance.start()));
+}
+
 export class Cluster {
   /** @param {ClusterOptions} options */
   constructor(options) {
@@ -79,7 +88,7 @@ export class Cluster {
     });
     this.sort();
     await Promise.all([
-      ...adding.map((i) => i.start()),
+      startInBatches(adding),
       ...removing.map(async (i) => {
         await i.stop('removed by scaling down');
         this.instances.delete(i.name);
@@ -157,7 +166,11 @@ export class Cluster {
     }
   }
 
-  /** @param {Instance} old */
+  /**
+   * Let the old process finish its open HTTP requests, then stop it. Open WebSockets are not waited for: they
+   * live as long as their clients, and closing them makes socket.io clients reconnect to the new processes.
+   * @param {Instance} old
+   */
   async retire(old) {
     old.draining = true;
     this.retiring.add(old);

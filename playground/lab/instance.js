@@ -40,8 +40,10 @@ export class Instance {
     this.exitCode = undefined;
     /** @type {string[]} */
     this.lastLines = [];
-    /** Requests the balancer has open on this instance. */
+    /** HTTP requests the balancer has open on this instance. */
     this.inflight = 0;
+    /** WebSocket connections the balancer has open on this instance. */
+    this.sockets = 0;
     this.served = 0;
     /** Set while a rolling deploy retires this process: no new requests. */
     this.draining = false;

@@ -113,6 +113,10 @@ server.listen(Number(process.env.PORT));`,
     const { lab, until } = await startLab(files, { start: { instances: 2 } });
     const { WebSocket } = await import('ws');
     const socket = new WebSocket(`ws://127.0.0.1:${lab.balancerPort}/chat`);
+    let servedBy: string | undefined;
+    socket.on('upgrade', (response) => {
+      servedBy = response.headers['x-served-by'] as string | undefined;
+    });
     const reply = await new Promise<string>((resolve, reject) => {
       socket.on('open', () => socket.send('hi'));
       socket.on('message', (m) => resolve(String(m)));
@@ -120,6 +124,7 @@ server.listen(Number(process.env.PORT));`,
     });
     socket.close();
     expect(reply).toMatch(/^[AB]:hi$/);
+    expect(reply.startsWith(`${servedBy}:`)).toBe(true);
     await until((e) => e.type === 'request' && e.method === 'UPGRADE' && e.status === 101);
   });
 });
