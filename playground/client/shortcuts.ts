@@ -55,7 +55,7 @@ export function shortcutsDialog(): HTMLDialogElement {
   const dialog = el(
     'dialog',
     { class: 'pg-dialog pg-keys-dialog', 'aria-labelledby': 'pg-keys-title' },
-    el('h2', { id: 'pg-keys-title' }, 'Keyboard shortcuts'),
+    el('div', { class: 'pg-diff-head' }, el('h2', { id: 'pg-keys-title' }, 'Keyboard shortcuts'), close),
     ...SHORTCUTS.map(({ group, items }) =>
       el(
         'section',
@@ -71,7 +71,6 @@ export function shortcutsDialog(): HTMLDialogElement {
         ),
       ),
     ),
-    el('div', { class: 'pg-dialog-actions' }, close),
   );
   close.addEventListener('click', () => dialog.close());
   return dialog;

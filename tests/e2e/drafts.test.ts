@@ -79,15 +79,15 @@ describe('drafts, solution, reset, progress, export and import', () => {
     await waitForDraftSaved(page);
     await page.reload();
     await ready(page);
-    await expect(shown(page)).resolves.toContain('// kept across reloads');
+    await expect.poll(() => shown(page)).toContain('// kept across reloads');
     await expect(notice(page).innerText()).resolves.toMatch(/draft .* is back/);
     // Another lesson has its own (empty) draft; coming back brings this one.
     await page.goto(`${base}/lessons/sticky-sessions/?runtime=server`);
     await ready(page);
-    await expect(shown(page)).resolves.not.toContain('// kept across reloads');
+    await expect.poll(() => shown(page)).not.toContain('// kept across reloads');
     await page.goBack();
     await ready(page);
-    await expect(shown(page)).resolves.toContain('// kept across reloads');
+    await expect.poll(() => shown(page)).toContain('// kept across reloads');
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -103,20 +103,20 @@ describe('drafts, solution, reset, progress, export and import', () => {
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(shots, 'drafts-diff-desktop.png') });
     // Still the learner's code underneath.
-    await expect(shown(page)).resolves.toContain('// my own attempt');
+    await expect.poll(() => shown(page)).toContain('// my own attempt');
     await dialog.getByRole('button', { name: 'Apply server.js' }).click();
     await expect(dialog.getByRole('status').innerText()).resolves.toMatch(/matches the solution/);
     await expect(dialog.getByRole('button', { name: 'Apply server.js' }).isDisabled()).resolves.toBe(true);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    await expect(shown(page)).resolves.not.toContain('// my own attempt');
+    await expect.poll(() => shown(page)).not.toContain('// my own attempt');
     await notice(page).getByRole('button', { name: 'Undo' }).click();
-    await expect(shown(page)).resolves.toContain('// my own attempt');
+    await expect.poll(() => shown(page)).toContain('// my own attempt');
     // The undo is the draft too.
     await waitForDraftSaved(page);
     await page.reload();
     await ready(page);
-    await expect(shown(page)).resolves.toContain('// my own attempt');
+    await expect.poll(() => shown(page)).toContain('// my own attempt');
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -129,16 +129,16 @@ describe('drafts, solution, reset, progress, export and import', () => {
     const confirm = page.getByRole('dialog', { name: 'Reset to the starter?' });
     await confirm.waitFor();
     await confirm.getByRole('button', { name: 'Cancel' }).click();
-    await expect(shown(page)).resolves.toContain('// work worth keeping');
+    await expect.poll(() => shown(page)).toContain('// work worth keeping');
     await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await confirm.getByRole('button', { name: 'Reset' }).click();
-    await expect(shown(page)).resolves.not.toContain('// work worth keeping');
+    await expect.poll(() => shown(page)).not.toContain('// work worth keeping');
     await notice(page).getByRole('button', { name: 'Undo' }).click();
-    await expect(shown(page)).resolves.toContain('// work worth keeping');
+    await expect.poll(() => shown(page)).toContain('// work worth keeping');
     await waitForDraftSaved(page);
     await page.reload();
     await ready(page);
-    await expect(shown(page)).resolves.toContain('// work worth keeping');
+    await expect.poll(() => shown(page)).toContain('// work worth keeping');
     // With nothing to lose, Reset needs no question.
     await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await page.getByRole('dialog', { name: 'Reset to the starter?' }).getByRole('button', { name: 'Reset' }).click();
@@ -162,7 +162,7 @@ describe('drafts, solution, reset, progress, export and import', () => {
     await notice(page).filter({ hasText: /marked complete/ }).waitFor();
     await page.goto(`${base}/`);
     const mark = page.locator('[data-progress-for="map-trap"]');
-    await expect(mark.innerText()).resolves.toMatch(/Passed/);
+    await expect.poll(() => mark.innerText()).toMatch(/Passed/);
     await expect(mark.locator('time').getAttribute('datetime')).resolves.toMatch(/^\d{4}-\d{2}-\d{2}T/);
     // The lesson before it shows the pass in its pager.
     await page.goto(`${base}/lessons/any-server/`);
@@ -172,12 +172,12 @@ describe('drafts, solution, reset, progress, export and import', () => {
     await page.getByRole('button', { name: 'Clear progress' }).click();
     const confirm = page.getByRole('dialog', { name: 'Clear your progress?' });
     await confirm.getByRole('button', { name: 'Cancel' }).click();
-    await expect(mark.innerText()).resolves.toMatch(/Passed/);
+    await expect.poll(() => mark.innerText()).toMatch(/Passed/);
     await page.getByRole('button', { name: 'Clear progress' }).click();
     await confirm.getByRole('button', { name: 'Clear progress' }).click();
-    await expect(mark.innerText()).resolves.toMatch(/Not started/);
+    await expect.poll(() => mark.innerText()).toMatch(/Not started/);
     await page.reload();
-    await expect(mark.innerText()).resolves.toMatch(/Not started/);
+    await expect.poll(() => mark.innerText()).toMatch(/Not started/);
     await context.close();
   });
 
@@ -195,17 +195,17 @@ describe('drafts, solution, reset, progress, export and import', () => {
     // Back to the starter, then import the export.
     await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await page.getByRole('dialog', { name: 'Reset to the starter?' }).getByRole('button', { name: 'Reset' }).click();
-    await expect(shown(page)).resolves.not.toContain('// exported edit');
+    await expect.poll(() => shown(page)).not.toContain('// exported edit');
     const input = editorRegion(page).locator('input[type="file"]');
     await input.setInputFiles({ name: 'mine.zip', mimeType: 'application/zip', buffer: bytes });
     await notice(page).filter({ hasText: /Imported server\.js from mine\.zip/ }).waitFor();
-    await expect(shown(page)).resolves.toContain('// exported edit');
+    await expect.poll(() => shown(page)).toContain('// exported edit');
 
     // Not a zip at all.
     const before = await shown(page);
     await input.setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.from('this is not a zip file') });
     await notice(page).filter({ hasText: /Import refused: This is not a readable zip/ }).waitFor();
-    await expect(shown(page)).resolves.toBe(before);
+    await expect.poll(() => shown(page)).toBe(before);
     // A truncated copy of a real one.
     await input.setInputFiles({ name: 'cut.zip', mimeType: 'application/zip', buffer: bytes.subarray(0, bytes.length - 30) });
     await notice(page).filter({ hasText: /Import refused/ }).waitFor();
@@ -217,7 +217,7 @@ describe('drafts, solution, reset, progress, export and import', () => {
     const sneaky = zipSync({ 'server.js': strToU8('// x'), '../../etc/passwd': strToU8('x') });
     await input.setInputFiles({ name: 'sneaky.zip', mimeType: 'application/zip', buffer: Buffer.from(sneaky) });
     await notice(page).filter({ hasText: /"\.\." segment/ }).waitFor();
-    await expect(shown(page)).resolves.toBe(before);
+    await expect.poll(() => shown(page)).toBe(before);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -228,7 +228,7 @@ describe('drafts, solution, reset, progress, export and import', () => {
     await draftStatus(page).filter({ hasText: 'Not kept: storage unavailable' }).waitFor();
     await expect(notice(page).innerText()).resolves.toMatch(/will not be kept/);
     await typeAtTop(page, '// typed without storage');
-    await expect(shown(page)).resolves.toContain('// typed without storage');
+    await expect.poll(() => shown(page)).toContain('// typed without storage');
     await expect(draftStatus(page).innerText()).resolves.toBe('Not kept: storage unavailable');
     // The rest still works: the solution diff opens, and export still offers a way to keep the work.
     await page.getByRole('button', { name: 'Show solution' }).click();
