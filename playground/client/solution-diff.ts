@@ -163,12 +163,16 @@ export async function openSolutionDiff(options: SolutionDiffOptions): Promise<So
   close.addEventListener('click', () => dialog.close());
   dialog.addEventListener('close', () => {
     isOpen = false;
-    diff.dispose();
-    for (const m of models.values()) {
-      m.original.dispose();
-      m.modified.dispose();
-    }
     dialog.remove();
+    // Disposing models while the diff worker still computes makes monaco throw: let it finish first.
+    const settled = Promise.race([diff.waitForDiff(), new Promise((resolve) => setTimeout(resolve, 3000))]).catch(() => undefined);
+    void settled.then(() => {
+      diff.dispose();
+      for (const m of models.values()) {
+        m.original.dispose();
+        m.modified.dispose();
+      }
+    });
   });
 
   if (!files.length) {
