@@ -159,7 +159,7 @@ export const mountTerminals: MountTerminals = async (element: HTMLElement, store
     term.reset();
     term.write('\x1b[?25l');
     if (tab.lines.length) term.write(tab.lines.join('\r\n') + '\r\n');
-    else term.write(`\x1b[2m${tab.key === ALL ? 'No output yet. Press Run to start the cluster.' : `No output from ${processLabel(tab)} yet.`}\x1b[0m\r\n`);
+    else term.write(`\x1b[90m${tab.key === ALL ? 'No output yet. Press Run to start the cluster.' : `No output from ${processLabel(tab)} yet.`}\x1b[0m\r\n`);
   };
 
   /**
