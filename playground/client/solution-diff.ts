@@ -165,7 +165,9 @@ export async function openSolutionDiff(options: SolutionDiffOptions): Promise<So
     isOpen = false;
     dialog.remove();
     // Disposing models while the diff worker still computes makes monaco throw: let it finish first.
-    const settled = Promise.race([diff.waitForDiff(), new Promise((resolve) => setTimeout(resolve, 3000))]).catch(() => undefined);
+    // waitForDiff exists on the widget but not in monaco's public typings, hence the narrow cast.
+    const computing = (diff as unknown as { waitForDiff?: () => Promise<void> }).waitForDiff?.() ?? Promise.resolve();
+    const settled = Promise.race([computing, new Promise((resolve) => setTimeout(resolve, 3000))]).catch(() => undefined);
     void settled.then(() => {
       diff.dispose();
       for (const m of models.values()) {
