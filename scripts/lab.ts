@@ -21,13 +21,10 @@ if (!name) {
   console.error('usage: npm run lab -- <lesson-slug> [--solution] [--port 3000] [--redis auto|redis-server|js|url]');
   process.exit(2);
 }
-let lesson;
-try {
-  lesson = await loadLesson(name);
-} catch (error) {
-  console.error((error as Error).message);
+const lesson = await loadLesson(name).catch((error: Error) => {
+  console.error(error.message);
   process.exit(2);
-}
+});
 
 type Colour = Parameters<typeof styleText>[0];
 const colourOf: Record<string, Colour> = { A: 'cyan', B: 'magenta', C: 'yellow', D: 'blue', E: 'green', redis: 'red', balancer: 'white' };
@@ -74,6 +71,8 @@ const HELP = `commands:
   login|visit|logout <user>     as alice, bob, carol…
   traffic on [rps] | traffic off
   kill|stop|start|restart <A-J>
+  burst <user> <METHOD> <path> <count>     e.g. burst alice GET /api/quote 30
+  action <n>      the lesson's n-th action (1, 2, …)
   scale <1-10>    deploy    strategy <round-robin|least-connections|sticky>
   check           status    help    quit`;
 
@@ -82,6 +81,14 @@ function toCommand(line: string): { type: string; [key: string]: unknown } | und
   if (['login', 'visit', 'logout'].includes(verb)) return { type: 'user', action: verb, user: arg ?? 'alice' };
   if (['kill', 'stop', 'start', 'restart'].includes(verb) && arg) return { type: 'instance', action: verb, name: arg.toUpperCase() };
   if (verb === 'scale') return { type: 'scale', instances: Number(arg) };
+  if (verb === 'burst' && arg && arg2) {
+    const [, , , path = '/', count = '10'] = line.trim().split(/\s+/);
+    return { type: 'burst', user: arg, method: arg2.toUpperCase(), path, count: Number(count) };
+  }
+  if (verb === 'action') {
+    const action = lesson.meta.lab.actions[Number(arg) - 1];
+    if (action) return { type: 'burst', user: 'alice', method: action.method, path: action.path, count: action.count };
+  }
   if (verb === 'deploy') return { type: 'deploy' };
   if (verb === 'strategy') return { type: 'strategy', strategy: arg };
   if (verb === 'traffic') return { type: 'traffic', on: arg !== 'off', rps: Number(arg2 ?? 5) };
