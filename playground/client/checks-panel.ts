@@ -4,7 +4,8 @@
  */
 import type { ChecksPanelOptions, Disposable, MountChecksPanel } from './components.ts';
 import type { CheckResult, ChecksView, LabStore } from './lab-store.ts';
-import { addPanelStyles, el, errorSlot, runInto, setText } from './cluster-ui.ts';
+import { addPanelStyles, errorSlot, runInto, setText } from './cluster-ui.ts';
+import { el } from './dom.ts';
 
 const LOOK = {
   pass: { icon: '✓', word: 'passed' },

@@ -1,26 +1,10 @@
 /** Small DOM helpers shared by the cluster, users and checks panels (no framework). */
 import css from './panels.css?inline';
-
-type Child = Node | string | null | undefined | false;
-
-export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Record<string, string | undefined> = {},
-  ...children: Child[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) if (value !== undefined) node.setAttribute(key, value);
-  for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
-  return node;
-}
+import { addStyles, el } from './dom.ts';
 
 /** The panels' stylesheet, injected once (see mount.ts on why CSS travels as a string in the lazy chunk). */
 export function addPanelStyles(): void {
-  if (document.querySelector('style[data-lab-panel-styles]')) return;
-  const style = document.createElement('style');
-  style.dataset.labPanelStyles = '';
-  style.textContent = css;
-  document.head.append(style);
+  addStyles('panels', css);
 }
 
 export function setText(node: Element, text: string): void {

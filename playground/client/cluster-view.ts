@@ -17,7 +17,8 @@ import {
   stateLook,
   STRATEGY_WORDS,
 } from './cluster-format.ts';
-import { addPanelStyles, el, errorSlot, runInto, setText } from './cluster-ui.ts';
+import { addPanelStyles, errorSlot, runInto, setText } from './cluster-ui.ts';
+import { el } from './dom.ts';
 import { chartMax, chartRows, chartSummary, drawSparkline, FAILED_ROW, RequestBuckets } from './request-chart.ts';
 import { USERS, userLook } from './user-status.ts';
 

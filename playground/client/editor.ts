@@ -7,26 +7,12 @@
 import css from './editor.css?inline';
 import type { EditorHandle, EditorOptions, MountEditor } from './components.ts';
 import type { LabFile } from '../runtime/types.ts';
+import { addStyles, el, tabKeyTarget } from './dom.ts';
 import type * as Monaco from 'monaco-editor/editor';
 
 type MonacoModule = typeof import('./editor-monaco.ts');
 
 let ids = 0;
-
-function addStyles(): void {
-  if (document.querySelector('style[data-styles="editor"]')) return;
-  const style = document.createElement('style');
-  style.dataset.styles = 'editor';
-  style.textContent = css;
-  document.head.append(style);
-}
-
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  node.append(...children);
-  return node;
-}
 
 const LOCK_ICON =
   '<svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false"><path fill="currentColor" d="M5 7V5a3 3 0 0 1 6 0v2h.5A1.5 1.5 0 0 1 13 8.5v5a1.5 1.5 0 0 1-1.5 1.5h-7A1.5 1.5 0 0 1 3 13.5v-5A1.5 1.5 0 0 1 4.5 7H5Zm1.5 0h3V5a1.5 1.5 0 0 0-3 0v2Z"/></svg>';
@@ -45,24 +31,24 @@ interface Tab {
 }
 
 export const mountEditor: MountEditor = async (element: HTMLElement, options: EditorOptions): Promise<EditorHandle> => {
-  addStyles();
+  addStyles('editor', css);
   const id = `ed${++ids}`;
-  const tablist = h('div', { class: 'ed-tabs', role: 'tablist', 'aria-label': 'Lab files' });
-  const host = h('div', { class: 'ed-monaco' });
-  const loading = h('p', { class: 'ed-loading' }, 'Loading the editor…');
-  const panel = h('div', { class: 'ed-panel', role: 'tabpanel', id: `${id}-panel` }, loading, host);
-  const status = h('span', { class: 'ed-status', role: 'status' });
-  const keys = h(
+  const tablist = el('div', { class: 'ed-tabs', role: 'tablist', 'aria-label': 'Lab files' });
+  const host = el('div', { class: 'ed-monaco' });
+  const loading = el('p', { class: 'ed-loading' }, 'Loading the editor…');
+  const panel = el('div', { class: 'ed-panel', role: 'tabpanel', id: `${id}-panel` }, loading, host);
+  const status = el('span', { class: 'ed-status', role: 'status' });
+  const keys = el(
     'span',
     { class: 'ed-keys' },
-    h('kbd', {}, `${MOD}+S`),
+    el('kbd', {}, `${MOD}+S`),
     ' save · ',
-    h('kbd', {}, `${MOD}+Enter`),
+    el('kbd', {}, `${MOD}+Enter`),
     ' run · ',
-    h('kbd', {}, 'Ctrl+M'),
+    el('kbd', {}, 'Ctrl+M'),
     ' Tab moves focus',
   );
-  const root = h('div', { class: 'ed-root' }, tablist, panel, h('div', { class: 'ed-foot' }, status, keys));
+  const root = el('div', { class: 'ed-root' }, tablist, panel, el('div', { class: 'ed-foot' }, status, keys));
   element.replaceChildren(root);
 
   // Monaco arrives while the tabs are already on screen.
@@ -155,16 +141,16 @@ export const mountEditor: MountEditor = async (element: HTMLElement, options: Ed
     const uri = monaco.Uri.parse(`file:///${file.path.replace(/^\/+/, '')}`);
     monaco.editor.getModel(uri)?.dispose();
     const model = monaco.editor.createModel(file.content, setup.languageFor(file.path), uri);
-    const unsavedMark = h('span', { class: 'ed-unsaved', title: 'Unsaved changes' }, h('span', { 'aria-hidden': 'true' }, '●'), h('span', { class: 'ed-vh' }, ' unsaved'));
+    const unsavedMark = el('span', { class: 'ed-unsaved', title: 'Unsaved changes' }, el('span', { 'aria-hidden': 'true' }, '●'), el('span', { class: 'ed-vh' }, ' unsaved'));
     unsavedMark.hidden = true;
-    const button = h(
+    const button = el(
       'button',
       { type: 'button', role: 'tab', class: 'ed-tab', id: `${id}-tab-${tabs.length}`, 'aria-selected': 'false', 'aria-controls': panel.id, tabindex: '-1' },
-      h('span', { class: 'ed-name' }, file.path),
+      el('span', { class: 'ed-name' }, file.path),
       unsavedMark,
     );
     if (locked) {
-      const lock = h('span', { class: 'ed-lock' });
+      const lock = el('span', { class: 'ed-lock' });
       lock.innerHTML = LOCK_ICON;
       lock.append(' read-only');
       button.append(lock);
@@ -207,7 +193,7 @@ export const mountEditor: MountEditor = async (element: HTMLElement, options: Ed
   if (first) select(first);
   else {
     host.hidden = true;
-    panel.prepend(h('p', { class: 'ed-loading' }, 'This lesson has no files to edit.'));
+    panel.prepend(el('p', { class: 'ed-loading' }, 'This lesson has no files to edit.'));
   }
 
   editor.addAction({
@@ -227,12 +213,7 @@ export const mountEditor: MountEditor = async (element: HTMLElement, options: Ed
   tablist.addEventListener('keydown', (event) => {
     const index = tabs.findIndex((t) => t.button === document.activeElement);
     if (index < 0) return;
-    const next =
-      event.key === 'ArrowRight' ? (index + 1) % tabs.length
-      : event.key === 'ArrowLeft' ? (index - 1 + tabs.length) % tabs.length
-      : event.key === 'Home' ? 0
-      : event.key === 'End' ? tabs.length - 1
-      : -1;
+    const next = tabKeyTarget(event.key, index, tabs.length);
     if (next < 0) return;
     event.preventDefault();
     select(tabs[next]!, true);

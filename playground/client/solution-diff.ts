@@ -5,7 +5,7 @@
  */
 import type * as Monaco from 'monaco-editor/editor';
 import type { LabFile } from '../runtime/types.ts';
-import { el } from './dom.ts';
+import { el, tabKeyTarget } from './dom.ts';
 
 export interface SolutionDiffOptions {
   solution: LabFile[];
@@ -134,12 +134,7 @@ export async function openSolutionDiff(options: SolutionDiffOptions): Promise<So
   tablist.addEventListener('keydown', (event) => {
     const index = tabs.indexOf(document.activeElement as HTMLButtonElement);
     if (index < 0) return;
-    const next =
-      event.key === 'ArrowRight' ? (index + 1) % tabs.length
-      : event.key === 'ArrowLeft' ? (index - 1 + tabs.length) % tabs.length
-      : event.key === 'Home' ? 0
-      : event.key === 'End' ? tabs.length - 1
-      : -1;
+    const next = tabKeyTarget(event.key, index, tabs.length);
     if (next < 0) return;
     event.preventDefault();
     select(files[next]!.path, true);

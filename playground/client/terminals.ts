@@ -11,6 +11,7 @@ import css from './terminals.css?inline';
 import type { Disposable, MountTerminals } from './components.ts';
 import type { LabState, LabStore, LogLine, ProcessState } from './lab-store.ts';
 import { ansiLine, crashBannerText, processLabel, type TermProcess } from './terminals-format.ts';
+import { addStyles, el, tabKeyTarget } from './dom.ts';
 import type { Terminal as XTerm } from '@xterm/xterm';
 
 /** Lines kept per process (and for "All"); older lines are dropped. */
@@ -18,21 +19,6 @@ const MAX_LINES = 1000;
 const ALL = '*all';
 
 let ids = 0;
-
-function addStyles(id: string, text: string): void {
-  if (document.querySelector(`style[data-styles="${id}"]`)) return;
-  const style = document.createElement('style');
-  style.dataset.styles = id;
-  style.textContent = text;
-  document.head.append(style);
-}
-
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  node.append(...children);
-  return node;
-}
 
 interface Tab extends TermProcess {
   lines: string[];
@@ -80,13 +66,13 @@ function terminalTheme(dark: boolean) {
 export const mountTerminals: MountTerminals = async (element: HTMLElement, store: LabStore): Promise<Disposable> => {
   addStyles('terminals', css);
   const id = `term${++ids}`;
-  const tablist = h('div', { class: 'term-tabs', role: 'tablist', 'aria-label': 'Process output' });
-  const clear = h('button', { type: 'button', class: 'term-clear' }, 'Clear');
-  const banner = h('div', { class: 'term-banner', 'aria-live': 'polite' });
+  const tablist = el('div', { class: 'term-tabs', role: 'tablist', 'aria-label': 'Process output' });
+  const clear = el('button', { type: 'button', class: 'term-clear' }, 'Clear');
+  const banner = el('div', { class: 'term-banner', 'aria-live': 'polite' });
   banner.hidden = true;
-  const screen = h('div', { class: 'term-screen' });
-  const panel = h('div', { class: 'term-panel', role: 'tabpanel', id: `${id}-panel`, tabindex: '-1' }, banner, screen);
-  const root = h('div', { class: 'term-root' }, h('div', { class: 'term-head' }, tablist, clear), panel);
+  const screen = el('div', { class: 'term-screen' });
+  const panel = el('div', { class: 'term-panel', role: 'tabpanel', id: `${id}-panel`, tabindex: '-1' }, banner, screen);
+  const root = el('div', { class: 'term-root' }, el('div', { class: 'term-head' }, tablist, clear), panel);
   element.replaceChildren(root);
 
   const [{ Terminal }, { FitAddon }, { default: xtermCss }] = await Promise.all([
@@ -173,16 +159,16 @@ export const mountTerminals: MountTerminals = async (element: HTMLElement, store
     banner.replaceChildren();
     banner.hidden = crashed.length === 0;
     for (const tab of crashed.slice(0, 3)) {
-      const reason = h('span', { class: 'term-reason', title: tab.reason ?? '' }, h('strong', {}, `${processLabel(tab)} crashed:`), ` ${crashBannerText(tab.reason)}`);
-      const line = h('p', { class: `term-banner-line${tab === active ? ' term-current' : ''}` }, reason);
+      const reason = el('span', { class: 'term-reason', title: tab.reason ?? '' }, el('strong', {}, `${processLabel(tab)} crashed:`), ` ${crashBannerText(tab.reason)}`);
+      const line = el('p', { class: `term-banner-line${tab === active ? ' term-current' : ''}` }, reason);
       if (tab !== active) {
-        const show = h('button', { type: 'button', class: 'term-show', 'aria-label': `Show the output of ${processLabel(tab)}` }, 'Show');
+        const show = el('button', { type: 'button', class: 'term-show', 'aria-label': `Show the output of ${processLabel(tab)}` }, 'Show');
         show.addEventListener('click', () => select(tab, true));
         line.append(show);
       }
       banner.append(line);
     }
-    if (crashed.length > 3) banner.append(h('p', { class: 'term-banner-line' }, `and ${crashed.length - 3} more crashed (see the tabs)`));
+    if (crashed.length > 3) banner.append(el('p', { class: 'term-banner-line' }, `and ${crashed.length - 3} more crashed (see the tabs)`));
   };
 
   const select = (tab: Tab, focus = false) => {
@@ -213,12 +199,12 @@ export const mountTerminals: MountTerminals = async (element: HTMLElement, store
   };
 
   const addTab = (key: string, role: TermProcess['role'], title: string): Tab => {
-    const marker = h('span', { class: 'term-marker' });
+    const marker = el('span', { class: 'term-marker' });
     marker.hidden = true;
-    const button = h(
+    const button = el(
       'button',
       { type: 'button', role: 'tab', class: 'term-tab', id: `${id}-tab-${key.replace(/\W/g, '_')}`, 'aria-selected': 'false', 'aria-controls': panel.id, tabindex: '-1' },
-      h('span', { class: 'term-name' }, ...(role === 'instance' ? [h('span', { class: 'term-vh' }, 'Instance '), title] : [title])),
+      el('span', { class: 'term-name' }, ...(role === 'instance' ? [el('span', { class: 'term-vh' }, 'Instance '), title] : [title])),
       marker,
     );
     const tab: Tab = { key, role, state: 'stopped', lines: [], button, marker, unread: false };
@@ -306,12 +292,7 @@ export const mountTerminals: MountTerminals = async (element: HTMLElement, store
     const list = ordered();
     const index = list.findIndex((t) => t.button === document.activeElement);
     if (index < 0) return;
-    const next =
-      event.key === 'ArrowRight' ? (index + 1) % list.length
-      : event.key === 'ArrowLeft' ? (index - 1 + list.length) % list.length
-      : event.key === 'Home' ? 0
-      : event.key === 'End' ? list.length - 1
-      : -1;
+    const next = tabKeyTarget(event.key, index, list.length);
     if (next < 0) return;
     event.preventDefault();
     select(list[next]!, true);

@@ -5,7 +5,8 @@
  */
 import type { Disposable, MountUsersPanel, UsersPanelOptions } from './components.ts';
 import type { LabStore, UserResultView } from './lab-store.ts';
-import { addPanelStyles, el, errorSlot, runInto, setText } from './cluster-ui.ts';
+import { addPanelStyles, errorSlot, runInto, setText } from './cluster-ui.ts';
+import { el } from './dom.ts';
 import { announcement, describeResult, INITIAL_STATUS, nextUserStatus, USERS, userLook, type UserStatus } from './user-status.ts';
 
 export const LOG_LIMIT = 200;
