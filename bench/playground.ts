@@ -2,12 +2,12 @@
 // The playground as a learner meets it, in Chromium against `npm start`'s server (site + lab host): time from
 // clicking Run to every instance up, from Ctrl+S to the change rolled out, and the JavaScript bytes it loads.
 // Baseline in the same run: the same cluster started headlessly through the lab host's code path (LabProcess).
-import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { LabProcess } from '../playground/server/lab-process.ts';
 import { loadLesson } from '../playground/server/lessons.ts';
 import { startCommand } from '../playground/runtime/start-command.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, buildSite, projectRoot } from './site-common.ts';
+import { spawnStart } from '../scripts/lib/spawn-start.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, buildSite } from './site-common.ts';
 
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 5);
 const given = process.argv.find((a) => a.startsWith('--url='))?.slice(6);
@@ -15,21 +15,10 @@ const given = process.argv.find((a) => a.startsWith('--url='))?.slice(6);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const fmt = (xs: number[]) => `${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
 
-async function startServer(): Promise<{ url: string; stop(): void }> {
-  if (given) return { url: given.replace(/\/$/, ''), stop: () => undefined };
+async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (given) return { url: given.replace(/\/$/, ''), stop: async () => undefined };
   buildSite(process.argv.includes('--build'));
-  const server = spawn(process.execPath, ['scripts/start.ts'], { cwd: projectRoot, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout.setEncoding('utf8');
-    server.stdout.on('data', (c: string) => {
-      out += c;
-      const m = /running at (http:\/\/[^\s/]+)\//.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  return { url, stop: () => void server.kill('SIGTERM') };
+  return spawnStart();
 }
 
 const server = await startServer();
@@ -66,7 +55,7 @@ try {
   }
 } finally {
   await browser.close();
-  server.stop();
+  await server.stop();
 }
 
 // Baseline: the same start without a browser, UI or WebSocket in between.

@@ -6,17 +6,7 @@ import { startStaticServer } from '../playground/server/static-site.ts';
 
 export const projectRoot = join(import.meta.dirname, '..');
 export const dist = join(projectRoot, 'dist');
-export const CHROMIUM_PATH = process.env.CHROME_PATH || '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/lib/chromium.ts';
 
 /** Builds dist/ with astro when it is missing or when `force` is set. */
 export function buildSite(force = false): void {

@@ -1,10 +1,8 @@
 // npm run test:online — the one test that needs the real WebContainer, so it needs the internet (StackBlitz's
 // servers). Without a network it is skipped, saying why; CI machines here are offline, so `npm test` never runs it.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-
-const root = join(import.meta.dirname, '..');
+import { CHROMIUM_PATH } from './lib/chromium.ts';
+import { spawnStart } from './lib/spawn-start.ts';
 
 async function reachable(url: string): Promise<string | undefined> {
   try {
@@ -22,23 +20,11 @@ if (why) {
   process.exit(0);
 }
 
-const server = spawn(process.execPath, [join(root, 'scripts', 'start.ts'), '--build'], {
-  cwd: root,
-  env: { ...process.env, PORT: '0', LAB_RUNTIME: 'webcontainer' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await new Promise<string>((resolve, reject) => {
-  let output = '';
-  server.stdout.setEncoding('utf8');
-  server.stdout.on('data', (chunk: string) => {
-    output += chunk;
-    const match = /running at (http:\/\/[^\s/]+)\//.exec(output);
-    if (match?.[1]) resolve(match[1]);
-  });
-  server.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
-});
+const server = await spawnStart({ args: ['--build'], env: { ...process.env, LAB_RUNTIME: 'webcontainer' } });
+const url = server.url;
 
-const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+// Network on, unlike the offline tests: the real WebContainer must reach StackBlitz.
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 let failed = 0;
 try {
   const page = await browser.newPage();
@@ -53,7 +39,7 @@ try {
   console.error(`✗ real WebContainer: ${(error as Error).message}`);
 } finally {
   await browser.close();
-  server.kill('SIGTERM');
+  await server.stop();
 }
 console.log(`${1 - failed} passed, ${failed} failed`);
 process.exit(failed);

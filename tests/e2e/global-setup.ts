@@ -1,6 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { spawnStart } from '../../scripts/lib/spawn-start.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,25 +32,7 @@ export default async function setup(project: TestProject) {
   if (build.status !== 0) {
     throw new Error(`astro build failed (exit ${build.status}):\n${build.stdout}\n${build.stderr}`);
   }
-  const server = spawn(process.execPath, [join(root, 'scripts', 'start.ts')], {
-    cwd: root,
-    env: { ...env, PORT: '0', HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    server.stdout.setEncoding('utf8');
-    server.stdout.on('data', (chunk: string) => {
-      output += chunk;
-      const match = /running at (http:\/\/[^\s/]+)\//.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    server.once('exit', (code) => reject(new Error(`npm start exited (${code}) before serving:\n${output}`)));
-  });
-  project.provide('siteUrl', url);
-  return async () => {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  };
+  const server = await spawnStart({ env });
+  project.provide('siteUrl', server.url);
+  return () => server.stop();
 }
