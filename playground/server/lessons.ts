@@ -27,8 +27,8 @@ export function slugOf(folder: string): string {
   return folder.replace(/^\d+-/, '');
 }
 
-export async function lessonFolders(): Promise<string[]> {
-  const entries = await fs.readdir(LESSONS_DIR, { withFileTypes: true });
+export async function lessonFolders(lessonsDir = LESSONS_DIR): Promise<string[]> {
+  const entries = await fs.readdir(lessonsDir, { withFileTypes: true });
   return entries.filter((e) => e.isDirectory() && /^\d+-/.test(e.name)).map((e) => e.name).sort();
 }
 
@@ -45,10 +45,14 @@ export function parseFrontmatter(source: string, file: string): LessonMeta {
   return parsed.data;
 }
 
+/** Names in a lab folder that are never lab files. */
+const NOT_LAB_FILES = new Set(['node_modules', '.DS_Store', '.git']);
+
 async function readTree(dir: string, base = dir): Promise<LabFile[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
   const files: LabFile[] = [];
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (NOT_LAB_FILES.has(entry.name)) continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) files.push(...(await readTree(full, base)));
     else files.push({ path: path.relative(base, full).split(path.sep).join('/'), content: await fs.readFile(full, 'utf8') });
@@ -56,14 +60,17 @@ async function readTree(dir: string, base = dir): Promise<LabFile[]> {
   return files;
 }
 
-/** Load a lesson by slug ("map-trap") or folder name ("02-map-trap"). */
-export async function loadLesson(name: string): Promise<Lesson> {
-  const folders = await lessonFolders();
+/**
+ * Load a lesson by slug ("map-trap") or folder name ("02-map-trap"). `lessonsDir` lets Astro's build, whose
+ * bundled modules do not sit next to the sources, say where the lessons are.
+ */
+export async function loadLesson(name: string, lessonsDir = LESSONS_DIR): Promise<Lesson> {
+  const folders = await lessonFolders(lessonsDir);
   const folder = folders.find((f) => f === name || slugOf(f) === name);
   if (!folder) {
     throw new Error(`no lesson "${name}"; lessons are: ${folders.map(slugOf).join(', ')}`);
   }
-  const dir = path.join(LESSONS_DIR, folder);
+  const dir = path.join(lessonsDir, folder);
   const indexFile = path.join(dir, 'index.md');
   const meta = parseFrontmatter(await fs.readFile(indexFile, 'utf8'), indexFile);
   return {

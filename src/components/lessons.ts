@@ -2,10 +2,11 @@
  * Build-time helpers for lesson pages: ordering, slugs, prev/next and the lab files that the
  * playground receives. Runs only in Astro's build (node:fs), never in the browser.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { getCollection } from 'astro:content';
-import type { LabFile, LessonClientData } from '../../playground/client/types.ts';
+import type { LessonClientData } from '../../playground/client/types.ts';
+import { loadLesson } from '../../playground/server/lessons.ts';
 import type { LessonMeta } from '../lessons/schema.ts';
 
 /** A lesson as the content collection returns it (validated frontmatter in `data`). */
@@ -64,49 +65,17 @@ export async function getLessons(): Promise<Lesson[]> {
   return lessons;
 }
 
-const SKIP = new Set(['node_modules', '.DS_Store', '.git']);
-
-/** Reads every file under a lesson's sub-folder (starter/ or solution/), sorted by path. */
-export function readLabFiles(lessonId: string, folder: 'starter' | 'solution'): LabFile[] {
-  const root = join(LESSONS_DIR, lessonId, folder);
-  const files: LabFile[] = [];
-  const walk = (dir: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return; // a lesson without this folder yet
-    }
-    for (const name of names.sort()) {
-      if (SKIP.has(name)) continue;
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else files.push({ path: relative(root, full).split(sep).join('/'), content: readFileSync(full, 'utf8') });
-    }
-  };
-  walk(root);
-  return files;
-}
-
-/** The data a lesson page embeds for the playground. */
-export function lessonClientData(lesson: Lesson): LessonClientData {
+/** The data a lesson page embeds for the playground: the same files and checks the lab host uses. */
+export async function lessonClientData(lesson: Lesson): Promise<LessonClientData> {
+  const { starter, solution, checksFile } = await loadLesson(lesson.id, LESSONS_DIR);
   return {
     slug: lesson.slug,
     title: lesson.entry.data.title,
     lab: lesson.entry.data.lab,
-    starter: readLabFiles(lesson.id, 'starter'),
-    solution: readLabFiles(lesson.id, 'solution'),
-    checks: readChecks(lesson.id),
+    starter,
+    solution,
+    checks: await readFile(checksFile, 'utf8'),
   };
-}
-
-/** The lesson's checks.js source: the in-browser sandbox grades with it (the lab host uses its own copy). */
-function readChecks(lessonId: string): string {
-  try {
-    return readFileSync(join(LESSONS_DIR, lessonId, 'checks.js'), 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /** JSON that is safe inside a <script> element: no "</script>" or "<!--" can close it early. */
