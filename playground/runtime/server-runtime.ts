@@ -1,3 +1,4 @@
+import { PendingReplies } from './pending-replies.ts';
 import type { LabCommand, LabEvent, LabFile, OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
 
 type HostMessage =
@@ -13,8 +14,7 @@ export class ServerRuntime implements Runtime {
   private socket: WebSocket | undefined;
   private events = new Set<(event: LabEvent) => void>();
   private statuses = new Set<(status: RuntimeStatus) => void>();
-  private pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  private nextId = 1;
+  private replies = new PendingReplies();
   private opened: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private disposed = false;
 
@@ -52,8 +52,7 @@ export class ServerRuntime implements Runtime {
       socket.addEventListener('message', (message) => this.receive(String(message.data)));
       socket.addEventListener('close', (event) => {
         const detail = event.reason || 'The connection to the lab host was lost.';
-        for (const waiter of this.pending.values()) waiter.reject(new Error(detail));
-        this.pending.clear();
+        this.replies.rejectAll(detail);
         this.opened?.reject(new Error(detail));
         this.opened = undefined;
         if (this.disposed) return;
@@ -76,13 +75,9 @@ export class ServerRuntime implements Runtime {
       case 'event':
         for (const listener of this.events) listener(message.event);
         break;
-      case 'reply': {
-        const waiter = this.pending.get(message.id);
-        this.pending.delete(message.id);
-        if (message.ok) waiter?.resolve();
-        else waiter?.reject(new Error(message.error ?? 'the command failed'));
+      case 'reply':
+        this.replies.settle({ type: 'reply', id: message.id, ok: message.ok, error: message.error });
         break;
-      }
       case 'opened':
         this.opened?.resolve();
         this.opened = undefined;
@@ -123,16 +118,7 @@ export class ServerRuntime implements Runtime {
   }
 
   send(command: LabCommand): Promise<void> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      try {
-        this.post({ op: 'command', id, command });
-      } catch (error) {
-        this.pending.delete(id);
-        reject(error as Error);
-      }
-    });
+    return this.replies.request((id) => this.post({ op: 'command', id, command }));
   }
 
   onEvent(listener: (event: LabEvent) => void): () => void {

@@ -5,6 +5,7 @@
  */
 import type { LabSettings } from '../../src/lessons/schema.ts';
 import { LineSplitter } from './line-splitter.ts';
+import { PendingReplies } from './pending-replies.ts';
 import { startCommand } from './start-command.ts';
 import type { LabCommand, LabEvent, LabFile, OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
 
@@ -47,8 +48,7 @@ export class WebContainerRuntime implements Runtime {
   private writer: WritableStreamDefaultWriter<string> | undefined;
   private events = new Set<(event: LabEvent) => void>();
   private statuses = new Set<(status: RuntimeStatus) => void>();
-  private pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  private nextId = 1;
+  private replies = new PendingReplies();
   private lab: LabSettings | undefined;
   private readonly options: Required<WebContainerRuntimeOptions>;
 
@@ -102,8 +102,7 @@ export class WebContainerRuntime implements Runtime {
     this.writer = process.input.getWriter();
     void this.read(process);
     void process.exit.then((code) => {
-      for (const waiter of this.pending.values()) waiter.reject(new Error(`the lab supervisor exited (code ${code})`));
-      this.pending.clear();
+      this.replies.rejectAll(`the lab supervisor exited (code ${code})`);
       if (this.process === process) this.setStatus({ state: 'lost', detail: `The lab stopped (exit code ${code}).` });
     });
   }
@@ -133,12 +132,7 @@ export class WebContainerRuntime implements Runtime {
       if (line.trim()) this.dispatch({ type: 'log', t: Date.now(), name: 'supervisor', stream: 'stderr', text: line });
       return;
     }
-    if (event.type === 'reply' && typeof event.id === 'number') {
-      const waiter = this.pending.get(event.id);
-      this.pending.delete(event.id);
-      if (event.ok) waiter?.resolve();
-      else waiter?.reject(new Error(String(event.error)));
-    }
+    this.replies.settle(event);
     this.dispatch(event);
   }
 
@@ -160,15 +154,8 @@ export class WebContainerRuntime implements Runtime {
   send(command: LabCommand): Promise<void> {
     const writer = this.writer;
     if (!writer) return Promise.reject(new Error('open a lab first'));
-    const id = this.nextId++;
-    const line = command.type === 'start' && this.lab ? { ...startCommand(this.lab), id } : { ...command, id };
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      writer.write(JSON.stringify(line) + '\n').catch((error: Error) => {
-        this.pending.delete(id);
-        reject(error);
-      });
-    });
+    const body = command.type === 'start' && this.lab ? startCommand(this.lab) : command;
+    return this.replies.request((id) => writer.write(JSON.stringify({ ...body, id }) + '\n'));
   }
 
   onEvent(listener: (event: LabEvent) => void): () => void {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { PendingReplies } from '../runtime/pending-replies.ts';
 import type { LabFile } from './lessons.ts';
 
 export const SUPERVISOR = fileURLToPath(new URL('../lab/supervisor.js', import.meta.url));
@@ -36,8 +37,7 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
   readonly id: string;
   readonly dir: string;
   private child: ChildProcess | undefined;
-  private nextId = 1;
-  private waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private replies = new PendingReplies();
   private exited: Promise<void> | undefined;
   balancerPort = 0;
 
@@ -91,8 +91,7 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
     this.child = child;
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
-        for (const waiter of this.waiting.values()) waiter.reject(new Error(`the lab supervisor exited (${signal ?? code}) before replying`));
-        this.waiting.clear();
+        this.replies.rejectAll(`the lab supervisor exited (${signal ?? code}) before replying`);
         this.emit('exit', code, signal);
         resolve();
       });
@@ -111,12 +110,7 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
       return;
     }
     if (event.type === 'ready' && typeof event.balancerPort === 'number') this.balancerPort = event.balancerPort;
-    if (event.type === 'reply' && typeof event.id === 'number') {
-      const waiter = this.waiting.get(event.id);
-      this.waiting.delete(event.id);
-      if (event.ok) waiter?.resolve();
-      else waiter?.reject(new Error(String(event.error)));
-    }
+    this.replies.settle(event);
     this.emit('event', event);
   }
 
@@ -124,9 +118,7 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
   send(command: { type: string; [key: string]: unknown }): Promise<void> {
     const child = this.child;
     if (!child?.stdin?.writable) return Promise.reject(new Error('the lab is not running'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+    return this.replies.request((id) => {
       child.stdin!.write(JSON.stringify({ ...command, id }) + '\n');
     });
   }
