@@ -110,7 +110,13 @@ export const mountChecksPanel: MountChecksPanel = (element: HTMLElement, store: 
     list.hidden = items.length === 0;
   }
 
-  const unsubscribe = store.subscribe((state) => render(state.checks));
+  // Only check events replace state.checks; other updates (requests, instance states) need no re-render.
+  let shown: ChecksView | undefined;
+  const unsubscribe = store.subscribe((state) => {
+    if (state.checks === shown) return;
+    shown = state.checks;
+    render(state.checks);
+  });
   return {
     dispose() {
       unsubscribe();

@@ -148,7 +148,24 @@ export class LabStore {
 
   private update(patch: Partial<LabState>): void {
     this.state = { ...this.state, ...patch };
+    this.notify();
+  }
+
+  private notify(): void {
+    clearTimeout(this.countsTimer);
+    this.countsTimer = undefined;
     for (const listener of this.stateListeners) listener(this.state);
+  }
+
+  private countsTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Served counts change with every request, hundreds of times a second in a burst: state listeners hear about
+   * them at most every 100 ms (or with the next other change), not once per request.
+   */
+  private countRequest(instance: string): void {
+    this.state = { ...this.state, instances: this.state.instances.map((i) => (i.name === instance ? { ...i, served: i.served + 1 } : i)) };
+    this.countsTimer ??= setTimeout(() => this.notify(), 100);
   }
 
   private log(line: LogLine): void {
@@ -163,9 +180,7 @@ export class LabStore {
         return this.log({ name: String(event.name), stream: event.stream === 'stderr' ? 'stderr' : 'stdout', text: String(event.text), t: event.t });
       case 'request': {
         const request = event as unknown as RequestView;
-        if (request.instance) {
-          this.update({ instances: this.state.instances.map((i) => (i.name === request.instance ? { ...i, served: i.served + 1 } : i)) });
-        }
+        if (request.instance) this.countRequest(request.instance);
         for (const listener of this.requestListeners) listener(request);
         return;
       }
