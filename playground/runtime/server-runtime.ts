@@ -1,12 +1,6 @@
 import { PendingReplies } from './pending-replies.ts';
 import type { LabCommand, LabEvent, LabFile, OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
-
-type HostMessage =
-  | { op: 'opened'; labId: string; lesson: string }
-  | { op: 'event'; event: LabEvent }
-  | { op: 'reply'; id: number; ok: boolean; error?: string }
-  | { op: 'error'; message: string }
-  | { op: 'closed'; reason: string };
+import type { HostMessage } from '../server/lab-protocol.ts';
 
 /** Runs labs on the self-hosted lab host through its `/lab` WebSocket. */
 export class ServerRuntime implements Runtime {
@@ -73,7 +67,7 @@ export class ServerRuntime implements Runtime {
     }
     switch (message.op) {
       case 'event':
-        for (const listener of this.events) listener(message.event);
+        for (const listener of this.events) listener(message.event as LabEvent);
         break;
       case 'reply':
         this.replies.settle({ type: 'reply', id: message.id, ok: message.ok, error: message.error });

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -14,6 +15,8 @@ export interface LabHostOptions {
   /** Origins allowed to open labs besides the host's own (e.g. a dev server). */
   allowedOrigins?: string[];
   maxLabs?: number;
+  /** Names this host in `opened` messages and logs; defaults to hostname:pid. */
+  name?: string;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -50,6 +53,7 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
   const log = options.log ?? (() => undefined);
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.messageBytes });
   const labs = new Set<LabProcess>();
+  const hostName = options.name ?? `${os.hostname()}:${process.pid}`;
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://host');
@@ -100,11 +104,11 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
           settings = startCommand(lesson.meta.lab);
           created.on('event', (event) => send({ op: 'event', event }));
           created.on('exit', (code, signal) => {
-            send({ op: 'closed', reason: `the lab supervisor exited (${signal ?? `code ${code}`})` });
+            send({ op: 'closed', code: 'supervisor-exit', reason: `the lab supervisor exited (${signal ?? `code ${code}`})` });
             ws.close(1011, 'lab ended');
           });
           log({ msg: 'lab opened', lab: created.id, lesson: lesson.slug, labs: labs.size });
-          send({ op: 'opened', labId: created.id, lesson: lesson.slug });
+          send({ op: 'opened', labId: created.id, lesson: lesson.slug, host: hostName });
         } else if (message.op === 'write') {
           if (!lab) return send({ op: 'error', message: 'open a lab before writing files' });
           await lab.writeFiles(message.files);
@@ -141,7 +145,10 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
   return {
     labs,
     async close(): Promise<void> {
-      for (const client of wss.clients) client.terminate();
+      for (const client of wss.clients) {
+        if (client.readyState === client.OPEN) client.send(JSON.stringify({ op: 'closed', code: 'host-shutdown', reason: 'the lab host is shutting down' } satisfies HostMessage));
+        client.terminate();
+      }
       await Promise.all([...labs].map((lab) => lab.destroy()));
       labs.clear();
       wss.close();

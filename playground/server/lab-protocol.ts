@@ -32,12 +32,21 @@ export const clientMessage = z.discriminatedUnion('op', [
 
 export type ClientMessage = z.infer<typeof clientMessage>;
 
+/**
+ * Why the host ended a lab. `host-shutdown` and `supervisor-exit` are worth a fresh lab (on this or another
+ * host); `idle` and `limit` are not retried without the learner asking.
+ */
+export type LabCloseCode = 'supervisor-exit' | 'host-shutdown' | 'idle' | 'limit';
+
 export type HostMessage =
-  | { op: 'opened'; labId: string; lesson: string }
+  /** `host` names the lab host process that runs the lab (useful when several sit behind a balancer). */
+  | { op: 'opened'; labId: string; lesson: string; host: string }
   | { op: 'event'; event: Record<string, unknown> }
   | { op: 'reply'; id: number; ok: boolean; error?: string }
   | { op: 'error'; message: string }
-  | { op: 'closed'; reason: string };
+  /** A process in the lab hit one of the host's limits; `limit` is its name (e.g. "memory per process"). */
+  | { op: 'limit'; limit: string; message: string }
+  | { op: 'closed'; reason: string; code: LabCloseCode };
 
 /** Parse one WebSocket text frame from a browser. */
 export function parseClientMessage(raw: string): { ok: true; message: ClientMessage } | { ok: false; error: string } {
