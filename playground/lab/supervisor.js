@@ -5,7 +5,8 @@
  * When stdin closes or the process is told to stop, every child goes with it.
  *
  * Environment: LAB_APP_DIR (learner files, default ./app), LAB_CHECKS (default ./checks.js), LAB_PORT (balancer,
- * default 0 = any free port), LAB_REDIS (auto | redis-server | js | url), REDIS_URL, LAB_ID.
+ * default 0 = any free port), LAB_REDIS (auto | redis-server | js | url), REDIS_URL, LAB_ID,
+ * LAB_PORTS ("first-last": the only ports this lab may use, when labs share a network).
  */
 import path from 'node:path';
 import readline from 'node:readline';
@@ -16,6 +17,7 @@ import { createCheckApi } from './check-api.js';
 import { number, parseCommand, text } from './commands.js';
 import { emit, emitRequest, flushEvents, protectStdout } from './events.js';
 import { loadChecks, runChecks } from './grader.js';
+import { freePort, portRange } from './ports.js';
 import { startRedis } from './redis/provider.js';
 import { startRedisTap } from './redis/tap.js';
 import { DEFAULT_USERS, startTraffic, VirtualUser } from './users.js';
@@ -103,7 +105,7 @@ async function ensureInfrastructure() {
     startRedisSummary();
   }
   if (!balancerPort) {
-    balancerPort = await balancer.listen(Number(process.env.LAB_PORT ?? 0));
+    balancerPort = await balancer.listen(Number(process.env.LAB_PORT ?? 0) || (portRange() ? await freePort() : 0));
     emit({ type: 'process', role: 'balancer', name: 'balancer', state: 'up', port: balancerPort, strategy: balancer.strategy });
   }
 }

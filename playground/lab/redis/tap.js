@@ -1,5 +1,6 @@
 // @ts-check
 import net from 'node:net';
+import { freePort, portRange } from '../ports.js';
 import { RespRequestParser } from './resp-requests.js';
 
 /**
@@ -44,7 +45,8 @@ export async function startRedisTap(upstream) {
     client.on('close', close);
     server.on('close', close);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const wanted = portRange() ? await freePort() : 0;
+  await new Promise((resolve) => server.listen(wanted, '127.0.0.1', () => resolve(undefined)));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
 
