@@ -6,6 +6,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PendingReplies } from '../runtime/pending-replies.ts';
+import { writeConfined } from './confined-files.ts';
 import type { LabFile } from './lessons.ts';
 
 export const SUPERVISOR = fileURLToPath(new URL('../lab/supervisor.js', import.meta.url));
@@ -26,6 +27,19 @@ export interface LabProcessOptions {
   redis?: string;
   env?: Record<string, string>;
   root?: string;
+  /** How the lab host confines the lab; without it the supervisor runs as a plain child (CLIs, tests). */
+  launch?: LabLaunch;
+}
+
+export interface LabLaunch {
+  /** Wrap the supervisor's command line (sandbox, kernel limits); returns the program, its arguments and extra env. */
+  wrap(dir: string, command: string[]): { file: string; args: string[]; env: Record<string, string> };
+  /** The environment the supervisor starts from, instead of the host's own. */
+  baseEnv(dir: string): Record<string, string>;
+  /** The user the lab runs as: its folder and files are given to that user. */
+  uid?: number;
+  /** Called with the new folder before anything runs in it (the host records itself as the owner). */
+  prepare?(dir: string): Promise<void>;
 }
 
 /**
@@ -39,24 +53,35 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
   private child: ChildProcess | undefined;
   private replies = new PendingReplies();
   private exited: Promise<void> | undefined;
+  private readonly uid: number | undefined;
   balancerPort = 0;
 
-  private constructor(id: string, dir: string) {
+  private constructor(id: string, dir: string, uid: number | undefined) {
     super();
     this.id = id;
     this.dir = dir;
+    this.uid = uid;
   }
 
   static async create(options: LabProcessOptions): Promise<LabProcess> {
     const root = options.root ?? path.join(os.tmpdir(), 'stateless-lab');
-    await fs.mkdir(root, { recursive: true });
+    // Other users may pass through the root (a lab running as its own user must reach its folder) but not list it.
+    await fs.mkdir(root, { recursive: true, mode: 0o711 });
     const dir = await fs.mkdtemp(path.join(root, 'lab-'));
-    const lab = new LabProcess(path.basename(dir), dir);
-    await fs.mkdir(path.join(dir, 'app'));
-    await fs.symlink(NODE_MODULES, path.join(dir, 'node_modules'), 'dir');
-    await lab.writeFiles(options.files);
-    if (options.checksSource !== undefined) await fs.writeFile(path.join(dir, 'checks.js'), options.checksSource);
-    lab.spawn(options);
+    const uid = options.launch?.uid;
+    const lab = new LabProcess(path.basename(dir), dir, uid);
+    try {
+      await options.launch?.prepare?.(dir);
+      await fs.mkdir(path.join(dir, 'app'));
+      await fs.symlink(NODE_MODULES, path.join(dir, 'node_modules'), 'dir');
+      if (uid !== undefined) await Promise.all([fs.chown(dir, uid, uid), fs.chown(path.join(dir, 'app'), uid, uid)]);
+      await lab.writeFiles(options.files);
+      if (options.checksSource !== undefined) await fs.writeFile(path.join(dir, 'checks.js'), options.checksSource, { mode: 0o644 });
+      lab.spawn(options);
+    } catch (error) {
+      await fs.rm(dir, { recursive: true, force: true });
+      throw error;
+    }
     return lab;
   }
 
@@ -64,25 +89,23 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
     return this.child?.pid;
   }
 
-  /** Write learner files into the lab's app folder, refusing paths that leave it. */
+  /** Write learner files into the lab's app folder, refusing paths (and symbolic links) that lead out of it. */
   async writeFiles(files: LabFile[]): Promise<void> {
     const appDir = path.join(this.dir, 'app');
-    for (const file of files) {
-      const target = path.resolve(appDir, file.path);
-      if (!target.startsWith(appDir + path.sep)) throw new Error(`refused to write "${file.path}": it is outside the lab's folder`);
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.writeFile(target, file.content);
-    }
+    for (const file of files) await writeConfined(appDir, file.path, file.content, this.uid);
   }
 
   private spawn(options: LabProcessOptions): void {
-    const child = spawn(process.execPath, [SUPERVISOR], {
+    const command = [process.execPath, SUPERVISOR];
+    const wrapped = options.launch ? options.launch.wrap(this.dir, command) : { file: command[0]!, args: command.slice(1), env: {} };
+    const child = spawn(wrapped.file, wrapped.args, {
       cwd: this.dir,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: {
-        ...process.env,
+        ...(options.launch ? options.launch.baseEnv(this.dir) : process.env),
         ...options.env,
+        ...wrapped.env,
         LAB_ID: this.id,
         LAB_PORT: String(options.port ?? 0),
         LAB_REDIS: options.redis ?? process.env.LAB_REDIS ?? 'auto',

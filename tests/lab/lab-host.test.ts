@@ -1,43 +1,8 @@
-import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { attachLabHost, originAllowed } from '../../playground/server/lab-host.ts';
+import { describe, expect, it } from 'vitest';
+import { originAllowed } from '../../playground/server/lab-host.ts';
 import { loadLesson } from '../../playground/server/lessons.ts';
 import { eventually, processesOfLab } from './helpers.ts';
-
-type Message = { op: string; [key: string]: unknown };
-
-let stop: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await stop?.();
-  stop = undefined;
-});
-
-async function startHost() {
-  const server = http.createServer((_req, res) => res.end('site'));
-  const host = attachLabHost(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  stop = async () => {
-    await host.close();
-    await new Promise((resolve) => server.close(resolve));
-  };
-  return { port, host, origin: `http://127.0.0.1:${port}` };
-}
-
-function connect(port: number, origin?: string) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/lab`, { headers: origin ? { origin } : {} });
-  const messages: Message[] = [];
-  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Message));
-  const next = (predicate: (m: Message) => boolean, timeoutMs = 15_000) =>
-    eventually(() => messages.find(predicate), 'a matching host message', timeoutMs);
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
-  });
-  return { ws, messages, next, opened, send: (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)) };
-}
+import { connect, startHost, type Message } from './host-support.ts';
 
 describe('lab host', () => {
   it('accepts only same-origin pages', async () => {

@@ -1,0 +1,127 @@
+/**
+ * How a lab's supervisor is started so that learner code stays inside its lab:
+ *
+ * - `namespaces` (Linux with bubblewrap): the lab gets its own user, mount, pid and network namespaces. It sees
+ *   only the system's programs and libraries, Node, the lab engine and packages (all read-only) and its own
+ *   folder; its network is a private loopback, so its ports never meet another lab's and it cannot reach out.
+ * - `ports` (anywhere else): the lab shares the host's network and files; each lab gets its own range of loopback
+ *   ports so labs never collide.
+ *
+ * In both modes kernel limits back up the watchdog (file size, data segment, core dumps) and, when the host runs
+ * as root, the lab runs as a user id of its own so that a process limit can be enforced by the kernel.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IsolationSetting, LabLimits } from './host-config.ts';
+import type { LabSlot } from './lab-slots.ts';
+
+export type IsolationMode = 'namespaces' | 'ports';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** What the lab engine needs from the project, mounted read-only at the same paths. */
+const PROJECT_PARTS = ['package.json', 'playground/lab', 'node_modules'];
+const SYSTEM_PARTS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+const SYSTEM_FILES = ['/etc/hosts', '/etc/nsswitch.conf', '/etc/passwd', '/etc/group', '/etc/localtime', '/etc/ssl'];
+/** Size of the private /tmp each lab gets in namespaces mode. */
+const TMP_BYTES = 64 * 1024 * 1024;
+/**
+ * Kernel task limit per lab uid. Threads count as tasks and each Node process runs about a dozen, so this is a
+ * backstop against fork bombs; the watchdog enforces the friendlier per-lab process count.
+ */
+const TASKS_PER_PROCESS = 24;
+
+function works(command: string, args: string[]): boolean {
+  const result = spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 });
+  return result.status === 0;
+}
+
+export interface IsolationChoice {
+  mode: IsolationMode;
+  /** A sentence for the start-up line and the health endpoint. */
+  description: string;
+  switchUsers: boolean;
+  prlimit: boolean;
+}
+
+/** Decide once, at start-up, how labs are isolated on this machine. */
+export function chooseIsolation(setting: IsolationSetting): IsolationChoice {
+  const linux = process.platform === 'linux';
+  const switchUsers = linux && process.getuid?.() === 0 && works('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'true']);
+  const prlimit = linux && works('prlimit', ['--core=0', 'true']);
+  const bwrapWorks = linux && setting !== 'ports' && works('bwrap', [...bwrapArgs(undefined), 'true']);
+  if (setting === 'namespaces' && !bwrapWorks) {
+    throw new Error('LAB_ISOLATION=namespaces needs bubblewrap (`bwrap`) and user namespaces; install it (Debian: apt-get install bubblewrap) or set LAB_ISOLATION=ports.');
+  }
+  const mode: IsolationMode = bwrapWorks ? 'namespaces' : 'ports';
+  const users = switchUsers ? ', each as its own user' : '';
+  const description =
+    mode === 'namespaces'
+      ? `isolated labs: bubblewrap namespaces (own network, files and processes per lab${users})`
+      : `shared-network labs: each lab has its own folder and port range${users}; install bubblewrap for full isolation`;
+  return { mode, description, switchUsers, prlimit };
+}
+
+function mountIfPresent(flag: string, source: string, target = source): string[] {
+  return fs.existsSync(source) ? [flag, source, target] : [];
+}
+
+function systemMounts(): string[] {
+  const args: string[] = [];
+  for (const part of SYSTEM_PARTS) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(part);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(part), part);
+    else args.push('--ro-bind', part, part);
+  }
+  for (const file of SYSTEM_FILES) args.push(...mountIfPresent('--ro-bind-try', file));
+  return args;
+}
+
+function bwrapArgs(labDir: string | undefined): string[] {
+  const nodeHome = path.dirname(path.dirname(process.execPath));
+  const args = ['--unshare-all', '--unshare-user', '--die-with-parent', '--new-session', '--disable-userns', ...systemMounts()];
+  if (!nodeHome.startsWith('/usr')) args.push('--ro-bind', nodeHome, nodeHome);
+  for (const part of PROJECT_PARTS) args.push(...mountIfPresent('--ro-bind', path.join(PROJECT_ROOT, part)));
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_BYTES), '--tmpfs', '/tmp');
+  if (labDir) args.push('--bind', labDir, labDir, '--chdir', labDir);
+  return args;
+}
+
+export interface SandboxedCommand {
+  file: string;
+  args: string[];
+  /** Extra environment for the supervisor. */
+  env: Record<string, string>;
+}
+
+/** The command line that starts `command` (the supervisor) inside a lab's sandbox. */
+export function sandboxCommand(choice: IsolationChoice, slot: LabSlot, limits: LabLimits, labDir: string, command: string[]): SandboxedCommand {
+  const prefix: string[] = [];
+  if (choice.prlimit) {
+    prefix.push('prlimit', `--fsize=${Math.round(limits.fileMb * 1024 * 1024)}`, `--data=${Math.round(limits.memoryMbPerProcess * 2 * 1024 * 1024)}`, '--core=0');
+    if (slot.uid !== undefined) prefix.push(`--nproc=${limits.processesPerLab * TASKS_PER_PROCESS}`);
+    prefix.push('--');
+  }
+  if (slot.uid !== undefined) prefix.push('setpriv', '--reuid', String(slot.uid), '--regid', String(slot.uid), '--clear-groups', '--');
+  if (choice.mode === 'namespaces') prefix.push('bwrap', ...bwrapArgs(labDir), '--');
+  const env: Record<string, string> = choice.mode === 'ports' ? { LAB_PORTS: `${slot.ports[0]}-${slot.ports[1]}` } : {};
+  const all = [...prefix, ...command];
+  return { file: all[0]!, args: all.slice(1), env };
+}
+
+/** The environment a lab starts with: nothing of the host's (it may hold secrets such as the join token). */
+export function labBaseEnv(labDir: string): Record<string, string> {
+  const nodeBin = path.dirname(process.execPath);
+  return {
+    PATH: [nodeBin, '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
+    HOME: labDir,
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    TMPDIR: '/tmp',
+  };
+}

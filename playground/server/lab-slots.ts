@@ -1,0 +1,116 @@
+/**
+ * Slots give each running lab things no other lab on this machine holds at the same time: a number, a range of
+ * loopback ports (for labs that share the host's network) and, when the host runs as root, a user id of its own.
+ * A slot is a lock file naming the host process that holds it, so several hosts on one machine never hand out the
+ * same slot, and a host that crashed leaves locks that the next start recognises as stale and clears.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { killQuietly, listProcesses, readProcess, stillRunning } from './proc-scan.ts';
+
+export const PORTS_PER_SLOT = 24;
+export const FIRST_SLOT_PORT = 42000;
+export const FIRST_SLOT_UID = 420000;
+/** (65535 - 42000) / 24: the slots whose port ranges fit below 65536. */
+export const SLOT_COUNT = 980;
+
+export interface LabSlot {
+  index: number;
+  /** First and last port of the lab's range, inclusive. */
+  ports: [number, number];
+  /** The user id the lab runs as, when the host can switch users. */
+  uid: number | undefined;
+  release(): Promise<void>;
+}
+
+interface SlotOwner {
+  pid: number;
+  startTicks: number | undefined;
+  labId?: string;
+}
+
+/** This host process, as written into the locks it takes. */
+async function me(): Promise<SlotOwner> {
+  return { pid: process.pid, startTicks: (await readProcess(process.pid))?.startTicks };
+}
+
+export async function ownerAlive(owner: SlotOwner): Promise<boolean> {
+  return owner.pid === process.pid || stillRunning(owner.pid, owner.startTicks);
+}
+
+/** Kill every process running as this uid (a lab's uid is never shared with anything else). */
+export async function killUid(uid: number): Promise<number> {
+  const victims = (await listProcesses()).filter((info) => info.uid === uid);
+  for (const victim of victims) killQuietly(victim.pid);
+  return victims.length;
+}
+
+export class SlotPool {
+  private readonly dir: string;
+  private readonly switchUsers: boolean;
+  private owner: SlotOwner | undefined;
+
+  constructor(labRoot: string, { switchUsers }: { switchUsers: boolean }) {
+    this.dir = path.join(labRoot, 'slots');
+    this.switchUsers = switchUsers;
+  }
+
+  slotFor(index: number, release: () => Promise<void>): LabSlot {
+    const first = FIRST_SLOT_PORT + index * PORTS_PER_SLOT;
+    return { index, ports: [first, first + PORTS_PER_SLOT - 1], uid: this.switchUsers ? FIRST_SLOT_UID + index : undefined, release };
+  }
+
+  async acquire(labId: string): Promise<LabSlot> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    this.owner ??= await me();
+    const owner = JSON.stringify({ ...this.owner, labId } satisfies SlotOwner);
+    for (let index = 0; index < SLOT_COUNT; index++) {
+      const lock = path.join(this.dir, `${index}.lock`);
+      try {
+        await fs.writeFile(lock, owner, { flag: 'wx' });
+      } catch {
+        if (!(await this.reclaimIfStale(index, lock))) continue;
+        try {
+          await fs.writeFile(lock, owner, { flag: 'wx' });
+        } catch {
+          continue; // another host took it first
+        }
+      }
+      return this.slotFor(index, async () => {
+        if (this.switchUsers) await killUid(FIRST_SLOT_UID + index);
+        await fs.rm(lock, { force: true });
+      });
+    }
+    throw new Error('every lab slot on this machine is taken');
+  }
+
+  /** A lock whose host has died: kill what may be left of its lab and free the slot. */
+  private async reclaimIfStale(index: number, lock: string): Promise<boolean> {
+    let holder: SlotOwner;
+    try {
+      holder = JSON.parse(await fs.readFile(lock, 'utf8')) as SlotOwner;
+    } catch {
+      return false; // being written right now, or unreadable: leave it
+    }
+    if (await ownerAlive(holder)) return false;
+    if (this.switchUsers) await killUid(FIRST_SLOT_UID + index);
+    await fs.rm(lock, { force: true });
+    return true;
+  }
+
+  /** Clear every stale lock at start-up, so a crashed host's labs stop now rather than when a slot is reused. */
+  async reapStale(): Promise<number> {
+    let entries: string[];
+    try {
+      entries = await fs.readdir(this.dir);
+    } catch {
+      return 0;
+    }
+    let reaped = 0;
+    for (const entry of entries) {
+      const match = /^(\d+)\.lock$/.exec(entry);
+      if (match && (await this.reclaimIfStale(Number(match[1]), path.join(this.dir, entry)))) reaped++;
+    }
+    return reaped;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Reads Linux's /proc to see the processes the host is responsible for: who they belong to (uid, pid namespace,
+ * session, LAB_ID) and what they use (resident memory, CPU time). Other systems get an empty list; the host then
+ * relies on process groups alone.
+ */
+import fs from 'node:fs/promises';
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** Session id: a lab's supervisor starts a session, and its children stay in it unless they detach. */
+  sid: number;
+  uid: number;
+  /** Resident memory in bytes. */
+  rss: number;
+  /** User + system CPU time in clock ticks (see TICKS_PER_SECOND). */
+  cpuTicks: number;
+  /** Start time since boot in clock ticks: together with pid it identifies a process across pid reuse. */
+  startTicks: number;
+  /** Inode of the pid namespace, e.g. "pid:[4026532845]". */
+  pidNamespace: string | undefined;
+  /** The pid as seen inside the innermost pid namespace (what a sandboxed supervisor reports). */
+  innerPid: number;
+  name: string;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node supports. */
+export const TICKS_PER_SECOND = 100;
+const PAGE_BYTES = 4096;
+
+export const procAvailable = process.platform === 'linux';
+
+/** Parse /proc/<pid>/stat; the command name sits in parentheses and may itself contain spaces or parentheses. */
+export function parseStat(text: string): { name: string; ppid: number; sid: number; cpuTicks: number; startTicks: number; rssPages: number } | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const fields = text.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state) of proc(5)
+  const at = (field: number) => Number(fields[field - 3]);
+  return { name: text.slice(open + 1, close), ppid: at(4), sid: at(6), cpuTicks: at(14) + at(15), startTicks: at(22), rssPages: at(24) };
+}
+
+export async function readProcess(pid: number, { namespace = false } = {}): Promise<ProcessInfo | undefined> {
+  try {
+    const [stat, status] = await Promise.all([fs.readFile(`/proc/${pid}/stat`, 'utf8'), fs.readFile(`/proc/${pid}/status`, 'utf8')]);
+    const parsed = parseStat(stat);
+    if (!parsed) return undefined;
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
+    const innerPid = Number(/^NSpid:.*?(\d+)\s*$/m.exec(status)?.[1] ?? pid);
+    const pidNamespace = namespace ? await fs.readlink(`/proc/${pid}/ns/pid`).catch(() => undefined) : undefined;
+    return { pid, ppid: parsed.ppid, sid: parsed.sid, uid, rss: parsed.rssPages * PAGE_BYTES, cpuTicks: parsed.cpuTicks, startTicks: parsed.startTicks, pidNamespace, innerPid, name: parsed.name };
+  } catch {
+    return undefined; // it exited while we looked
+  }
+}
+
+export async function listPids(): Promise<number[]> {
+  if (!procAvailable) return [];
+  const entries = await fs.readdir('/proc');
+  return entries.filter((entry) => /^\d+$/.test(entry)).map(Number);
+}
+
+export async function listProcesses(options: { namespace?: boolean } = {}): Promise<ProcessInfo[]> {
+  const found = await Promise.all((await listPids()).map((pid) => readProcess(pid, options)));
+  return found.filter((info): info is ProcessInfo => info !== undefined);
+}
+
+/** The LAB_ID a process was started with, if we may read its environment. */
+export async function labIdOf(pid: number): Promise<string | undefined> {
+  try {
+    const environ = await fs.readFile(`/proc/${pid}/environ`, 'utf8');
+    return /(?:^|\0)LAB_ID=([^\0]*)/.exec(environ)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process with this pid and start time still runs (a reused pid does not count). */
+export async function stillRunning(pid: number, startTicks: number | undefined): Promise<boolean> {
+  const info = await readProcess(pid);
+  if (!info) return false;
+  return startTicks === undefined || info.startTicks === startTicks;
+}
+
+export function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
