@@ -1,15 +1,26 @@
 import { PendingReplies } from './pending-replies.ts';
 import type { LabCommand, LabEvent, LabFile, OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
-import type { HostMessage } from '../server/lab-protocol.ts';
+import type { HostMessage, LabCloseCode } from '../server/lab-protocol.ts';
 
-/** Runs labs on the self-hosted lab host through its `/lab` WebSocket. */
+/** Close codes after which the lab is not rebuilt without the learner asking (the host ended it on purpose). */
+const DELIBERATE: ReadonlySet<LabCloseCode> = new Set(['idle', 'limit']);
+
+/**
+ * Runs labs on the self-hosted lab host through its `/lab` WebSocket. One instance is one connection and one lab:
+ * when the connection ends, the runtime reports `lost` (saying whether a fresh lab is worth trying) and is done;
+ * the playground builds a new one to reconnect, possibly to another host behind the same balancer.
+ */
 export class ServerRuntime implements Runtime {
   readonly kind = 'server' as const;
+  /** The name of the lab host process running this lab (from its `opened` message). */
+  host: string | undefined;
   private socket: WebSocket | undefined;
   private events = new Set<(event: LabEvent) => void>();
   private statuses = new Set<(status: RuntimeStatus) => void>();
   private replies = new PendingReplies();
   private opened: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /** What the host said when it ended the lab, if it said anything before the socket closed. */
+  private ended: { code: LabCloseCode; reason: string } | undefined;
   private disposed = false;
 
   private readonly url: string;
@@ -31,29 +42,39 @@ export class ServerRuntime implements Runtime {
     return new Promise((resolve, reject) => {
       const socket = this.createSocket(this.url);
       this.socket = socket;
-      const fail = (detail: string) => {
-        this.setStatus({ state: 'failed', detail });
-        reject(new Error(detail));
-      };
+      let connected = false;
       signal?.addEventListener('abort', () => {
+        if (connected) return;
         socket.close();
-        fail('Connecting to the lab host was cancelled.');
+        this.setStatus({ state: 'failed', detail: 'Connecting to the lab host was cancelled.' });
+        reject(new Error('Connecting to the lab host was cancelled.'));
       });
       socket.addEventListener('open', () => {
+        connected = true;
         this.setStatus({ state: 'ready' });
         resolve();
       });
       socket.addEventListener('message', (message) => this.receive(String(message.data)));
       socket.addEventListener('close', (event) => {
-        const detail = event.reason || 'The connection to the lab host was lost.';
-        this.replies.rejectAll(detail);
+        if (this.socket !== socket && this.socket !== undefined) return;
+        const ended = this.ended;
+        const detail = ended
+          ? `The lab host ended your lab: ${ended.reason}.`
+          : connected
+            ? `The connection to the lab host was lost${event.reason ? ` (${event.reason})` : ''}.`
+            : 'Could not connect to the lab host.';
+        // Whatever was waiting for an answer fails now rather than hanging.
+        this.replies.rejectAll(`${detail} The command was not confirmed.`);
         this.opened?.reject(new Error(detail));
         this.opened = undefined;
+        this.socket = undefined;
+        if (!connected) reject(new Error(detail));
         if (this.disposed) return;
-        if (socket.readyState === WebSocket.CLOSED && this.socket === socket) {
-          this.setStatus({ state: 'lost', detail });
-          reject(new Error(detail));
-        }
+        if (!connected) return this.setStatus({ state: 'failed', detail });
+        // A host that went away (killed, restarted, shut down, its supervisor died) is worth a fresh lab, here or
+        // on another host; a lab ended on purpose (idle, over a limit) waits for the learner.
+        const recoverable = !(ended && DELIBERATE.has(ended.code));
+        this.setStatus({ state: 'lost', detail, recoverable, ...(ended ? { code: ended.code } : {}) });
       });
     });
   }
@@ -67,12 +88,13 @@ export class ServerRuntime implements Runtime {
     }
     switch (message.op) {
       case 'event':
-        for (const listener of this.events) listener(message.event as LabEvent);
+        this.emit(message.event as LabEvent);
         break;
       case 'reply':
         this.replies.settle({ type: 'reply', id: message.id, ok: message.ok, error: message.error });
         break;
       case 'opened':
+        this.host = message.host;
         this.opened?.resolve();
         this.opened = undefined;
         break;
@@ -81,17 +103,26 @@ export class ServerRuntime implements Runtime {
           this.opened.reject(new Error(message.message));
           this.opened = undefined;
         } else {
-          for (const listener of this.events) listener({ type: 'error', t: Date.now(), message: message.message });
+          this.emit({ type: 'error', t: Date.now(), message: message.message });
         }
         break;
+      case 'limit':
+        this.emit({ type: 'error', t: Date.now(), message: message.message });
+        break;
       case 'closed':
-        this.setStatus({ state: 'lost', detail: message.reason });
+        // The lab is over; this connection cannot hold another. The close event reports it once.
+        this.ended = { code: message.code, reason: message.reason.replace(/\.$/, '') };
+        this.socket?.close(1000, 'lab closed by the host');
         break;
     }
   }
 
+  private emit(event: LabEvent): void {
+    for (const listener of this.events) listener(event);
+  }
+
   private post(message: unknown): void {
-    if (this.socket?.readyState !== WebSocket.OPEN) throw new Error('not connected to the lab host');
+    if (this.socket?.readyState !== WebSocket.OPEN) throw new Error('Not connected to the lab host.');
     this.socket.send(JSON.stringify(message));
   }
 
@@ -131,7 +162,11 @@ export class ServerRuntime implements Runtime {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    this.socket?.close(1000, 'playground closed');
+    const socket = this.socket;
     this.socket = undefined;
+    this.replies.rejectAll('The lab was closed.');
+    this.opened?.reject(new Error('The lab was closed.'));
+    this.opened = undefined;
+    socket?.close(1000, 'playground closed');
   }
 }

@@ -25,7 +25,13 @@ export type RuntimeStatus =
   | { state: 'idle' }
   | { state: 'connecting'; detail: string }
   | { state: 'ready' }
-  | { state: 'lost'; detail: string }
+  /**
+   * The lab ended without the playground asking. `recoverable`: the sandbox went away (a lab host was killed or
+   * shut down) and a fresh lab, possibly elsewhere, is worth building from the learner's files at once; false
+   * when it was ended on purpose (idle too long, over a limit) and the learner should decide. `code` is the lab
+   * host's reason code when it gave one.
+   */
+  | { state: 'lost'; detail: string; recoverable?: boolean; code?: string }
   | { state: 'failed'; detail: string };
 
 export interface OpenLabRequest {
@@ -38,6 +44,8 @@ export interface OpenLabRequest {
 
 export interface Runtime {
   readonly kind: 'server' | 'webcontainer';
+  /** Where the lab runs, when the runtime can tell (the lab host's name); shown to the learner after a failover. */
+  readonly host?: string | undefined;
   /** Connect or boot; rejects with a readable message when the sandbox is not available. */
   boot(signal?: AbortSignal): Promise<void>;
   /** Start a lab for the lesson with these learner files (the supervisor starts; the cluster does not yet). */

@@ -6,17 +6,19 @@ const root = join(import.meta.dirname, '..', '..');
 export interface StartedServer {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
   url: string;
+  /** The server's process id (a lab host names itself hostname:pid). */
+  pid: number;
   stop(): Promise<void>;
 }
 
 /**
- * Run `npm start`'s server (site + lab host) as a real process on a free port, for tests and benchmarks, and
- * resolve with its URL once it says it is serving.
+ * Run `npm start`'s server (site + lab host) as a real process on a free port (or on `port`), for tests and
+ * benchmarks, and resolve with its URL once it says it is serving.
  */
-export async function spawnStart(options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<StartedServer> {
+export async function spawnStart(options: { args?: string[]; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<StartedServer> {
   const server = spawn(process.execPath, [join(root, 'scripts', 'start.ts'), ...(options.args ?? [])], {
     cwd: root,
-    env: { ...(options.env ?? process.env), PORT: '0', HOST: '127.0.0.1' },
+    env: { ...(options.env ?? process.env), PORT: String(options.port ?? 0), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -31,6 +33,7 @@ export async function spawnStart(options: { args?: string[]; env?: NodeJS.Proces
   });
   return {
     url,
+    pid: server.pid!,
     async stop() {
       if (server.exitCode !== null || server.signalCode !== null) return;
       const exited = new Promise((resolve) => server.once('exit', resolve));
