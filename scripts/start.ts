@@ -1,12 +1,19 @@
 /**
- * `npm start`: serves the built course on HOST:PORT (default 127.0.0.1:4321), cross-origin
- * isolated. Builds the site first when dist/ has no index.html (or with --build).
+ * `npm start`: serves the built course on HOST:PORT (default 127.0.0.1:4321), cross-origin isolated, with the
+ * lab host. Builds the site first when dist/ has no index.html (or with --build). Settings come from the
+ * environment (see playground/server/host-config.ts and README's table).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { answerLabHostInfo, attachLabHost } from '../playground/server/lab-host.ts';
+import { answerJoinLink } from '../playground/server/access.ts';
+import { HostConfigError, isLoopback, readHostConfig, type HostConfig } from '../playground/server/host-config.ts';
+import { createLog } from '../playground/server/host-log.ts';
+import { answerLabHostInfo, attachLabHost, reapStaleLabs, type LabHost } from '../playground/server/lab-host.ts';
+import { chooseIsolation, type IsolationChoice } from '../playground/server/lab-sandbox.ts';
+import { answerOps } from '../playground/server/ops-endpoints.ts';
 import { startStaticServer } from '../playground/server/static-site.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,33 +29,81 @@ function build(): void {
   }
 }
 
-if (process.argv.includes('--build') || !existsSync(join(dist, 'index.html'))) build();
+/** The address learners type: the configured host, or this machine's first network address for 0.0.0.0. */
+function publicBase(config: HostConfig, port: number): string {
+  let host = config.host;
+  if (host === '0.0.0.0' || host === '::') {
+    const address = Object.values(os.networkInterfaces()).flat().find((info) => info && info.family === 'IPv4' && !info.internal);
+    host = address?.address ?? os.hostname();
+  }
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
 
-const host = process.env.HOST || '127.0.0.1';
-const port = Number(process.env.PORT || 4321);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`PORT must be a port number (0-65535), got "${process.env.PORT}".`);
+let config: HostConfig;
+let isolation: IsolationChoice;
+try {
+  config = readHostConfig();
+  isolation = chooseIsolation(config.isolation);
+} catch (error) {
+  console.error(error instanceof HostConfigError ? error.message : (error as Error).message);
   process.exit(1);
 }
 
+if (process.argv.includes('--build') || !existsSync(join(dist, 'index.html'))) build();
+
+const log = createLog(config.name);
+const startedAt = Date.now();
+const reaped = await reapStaleLabs(config.labRoot, isolation.switchUsers);
+if (reaped.dirs + reaped.slots > 0) log({ level: 'warn', msg: 'cleared labs left by a host that stopped abruptly', ...reaped });
+
 try {
-  // The lab host answers GET /lab before the site does, so pages know labs can run here. Offline classrooms want
-  // the host; LAB_RUNTIME=webcontainer makes pages try the in-browser sandbox first.
+  // GET /lab tells pages that labs can run here. Offline classrooms want the host; LAB_RUNTIME=webcontainer makes
+  // pages try the in-browser sandbox first.
   const prefer = process.env.LAB_RUNTIME === 'webcontainer' ? 'webcontainer' : 'server';
-  const site = await startStaticServer({ root: dist, host, port, intercept: (req, res) => answerLabHostInfo(req, res, prefer) });
-  const labs = attachLabHost(site.server, {
-    maxLabs: Number(process.env.MAX_LABS || 20),
-    log: (entry) => console.log(JSON.stringify({ time: new Date().toISOString(), ...entry })),
+  let labs: LabHost | undefined;
+  const site = await startStaticServer({
+    root: dist,
+    host: config.host,
+    port: config.port,
+    intercept: (req, res) =>
+      answerJoinLink(req, res, config.joinToken) ||
+      answerLabHostInfo(req, res, prefer, config.joinToken) ||
+      (labs !== undefined && answerOps(req, res, labs, process.env.LAB_ADMIN_TOKEN, startedAt)),
   });
-  console.log(`Stateless Lab is running at ${site.url}/ (labs run on this machine, at most ${Number(process.env.MAX_LABS || 20)} at once)`);
-  const stop = () => {
-    void labs.close().then(() => site.close()).then(() => process.exit(0));
+  labs = attachLabHost(site.server, {
+    limits: config.limits,
+    joinToken: config.joinToken,
+    allowedOrigins: config.allowedOrigins,
+    isolation,
+    labRoot: config.labRoot,
+    name: config.name,
+    log,
+  });
+  const port = Number(new URL(site.url).port);
+  console.log(`Stateless Lab is running at ${site.url}/ (at most ${config.limits.labs} labs at once)`);
+  console.log(`Labs: ${isolation.description}.`);
+  if (config.joinToken) console.log(`Learners join with: ${publicBase(config, port)}/?join=${config.joinToken}`);
+  else if (!isLoopback(config.host)) console.log('Anyone who can reach this address can run labs.');
+  log({ msg: 'host started', url: site.url, isolation: isolation.mode, limits: config.limits });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log({ msg: 'host stopping', signal, labs: labs?.labs.size ?? 0 });
+    setTimeout(() => process.exit(1), 15_000).unref();
+    void (labs?.close() ?? Promise.resolve())
+      .then(() => site.close())
+      .then(() => {
+        log({ msg: 'host stopped' });
+        process.exit(0);
+      });
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') console.error(`Port ${port} on ${host} is already in use. Set PORT to another port, e.g. PORT=4322 npm start.`);
+  if (code === 'EADDRINUSE') console.error(`Port ${config.port} on ${config.host} is already in use. Set PORT to another port, e.g. PORT=4322 npm start.`);
   else console.error(error);
   process.exit(1);
 }

@@ -8,8 +8,7 @@ import { labBaseEnv, sandboxCommand, type IsolationChoice } from './lab-sandbox.
 import type { SlotPool } from './lab-slots.ts';
 import type { LabFile } from './lessons.ts';
 import type { LabWatchdog, LimitHit } from './lab-watchdog.ts';
-import { killQuietly, labIdOf, listPids, readProcess } from './proc-scan.ts';
-import { writeOwner } from './stale-labs.ts';
+import { killQuietly, labIdOf, listPids } from './proc-scan.ts';
 
 export interface HostedLabContext {
   isolation: IsolationChoice;
@@ -32,13 +31,9 @@ async function killStragglers(labId: string): Promise<void> {
   }
 }
 
-let hostStartTicks: Promise<number | undefined> | undefined;
-
 export async function openHostedLab(context: HostedLabContext, files: LabFile[], checksSource: string, onLimit: (hit: LimitHit) => void): Promise<HostedLab> {
   const { isolation, limits, slots, watchdog } = context;
   const slot = await slots.acquire('opening');
-  hostStartTicks ??= readProcess(process.pid).then((info) => info?.startTicks);
-  const startTicks = await hostStartTicks;
   let lab: LabProcess;
   try {
     lab = await LabProcess.create({
@@ -49,7 +44,6 @@ export async function openHostedLab(context: HostedLabContext, files: LabFile[],
         uid: slot.uid,
         wrap: (dir, command) => sandboxCommand(isolation, slot, limits, dir, command),
         baseEnv: labBaseEnv,
-        prepare: (dir) => writeOwner(dir, startTicks),
       },
     });
   } catch (error) {

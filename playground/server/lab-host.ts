@@ -150,7 +150,7 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
         if (ws.readyState === ws.OPEN) ws.send(text);
       }
       const reason = event.type === 'process' && event.state === 'crashed' ? String(event.reason ?? '') : '';
-      if (/SIGXFSZ/.test(reason)) onLimit({ limit: 'file size', action: 'stopped-process', message: `A process of your lab tried to write a file larger than ${limits.fileMb} MB, the limit, and was stopped.` });
+      if (/SIGXFSZ|EFBIG/.test(reason)) onLimit({ limit: 'file size', action: 'stopped-process', message: `A process of your lab tried to write a file larger than ${limits.fileMb} MB, the limit, and was stopped.` });
       else if (/out of memory|allocation failed/i.test(reason)) onLimit({ limit: 'memory per process', action: 'stopped-process', message: `A process of your lab ran out of the memory it may use (${limits.memoryMbPerProcess} MB per process).` });
     }
 
@@ -223,6 +223,9 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
 
   return {
     labs,
+    get closing() {
+      return closing;
+    },
     isolation,
     limits,
     name: hostName,

@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PendingReplies } from '../runtime/pending-replies.ts';
 import { writeConfined } from './confined-files.ts';
+import { writeOwner } from './stale-labs.ts';
 import type { LabFile } from './lessons.ts';
 
 export const SUPERVISOR = fileURLToPath(new URL('../lab/supervisor.js', import.meta.url));
@@ -38,8 +39,6 @@ export interface LabLaunch {
   baseEnv(dir: string): Record<string, string>;
   /** The user the lab runs as: its folder and files are given to that user. */
   uid?: number;
-  /** Called with the new folder before anything runs in it (the host records itself as the owner). */
-  prepare?(dir: string): Promise<void>;
 }
 
 /**
@@ -71,7 +70,8 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
     const uid = options.launch?.uid;
     const lab = new LabProcess(path.basename(dir), dir, uid);
     try {
-      await options.launch?.prepare?.(dir);
+      // Records this process as the owner, so a host starting after a crash knows the folder is stale.
+      await writeOwner(dir);
       await fs.mkdir(path.join(dir, 'app'));
       await fs.symlink(NODE_MODULES, path.join(dir, 'node_modules'), 'dir');
       if (uid !== undefined) await Promise.all([fs.chown(dir, uid, uid), fs.chown(path.join(dir, 'app'), uid, uid)]);

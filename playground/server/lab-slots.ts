@@ -38,11 +38,20 @@ export async function ownerAlive(owner: SlotOwner): Promise<boolean> {
   return owner.pid === process.pid || stillRunning(owner.pid, owner.startTicks);
 }
 
-/** Kill every process running as this uid (a lab's uid is never shared with anything else). */
+/**
+ * Kill every process running as this uid (a lab's uid is never shared with anything else). Repeats until none is
+ * left, since a process that forks in a loop can make new ones while the first are being killed.
+ */
 export async function killUid(uid: number): Promise<number> {
-  const victims = (await listProcesses()).filter((info) => info.uid === uid);
-  for (const victim of victims) killQuietly(victim.pid);
-  return victims.length;
+  let killed = 0;
+  for (let round = 0; round < 50; round++) {
+    const victims = (await listProcesses()).filter((info) => info.uid === uid);
+    if (victims.length === 0) break;
+    for (const victim of victims) killQuietly(victim.pid);
+    killed += victims.length;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return killed;
 }
 
 export class SlotPool {

@@ -43,15 +43,15 @@ interface Tracked {
   lab: WatchedLab;
   known: Set<number>;
   namespace: string | undefined;
-  /** Per pid: CPU ticks samples over the last cpuSeconds. */
-  cpu: Map<number, { at: number; ticks: number }[]>;
+  /** Per pid: CPU ticks and runnable time samples over the last cpuSeconds. */
+  cpu: Map<number, { at: number; ticks: number; runnableNs: number }[]>;
   usage: LabUsage;
   ended: boolean;
   lastFileCount: number;
 }
 
 const FILE_COUNT_EVERY_MS = 2000;
-/** A core counts as kept busy when a process used at least this share of it over the whole window. */
+/** A process counts as spinning when it was running or ready to run for this share of the whole window. */
 const BUSY_SHARE = 0.9;
 
 /** Count entries under `dir` without following links, stopping once past `stopAt`. */
@@ -180,7 +180,7 @@ export class LabWatchdog {
       const samples = entry.cpu.get(info.pid) ?? [];
       const previous = samples.at(-1);
       if (previous && now > previous.at) cpuPercent += (((info.cpuTicks - previous.ticks) / TICKS_PER_SECOND) * 1000 * 100) / (now - previous.at);
-      samples.push({ at: now, ticks: info.cpuTicks });
+      samples.push({ at: now, ticks: info.cpuTicks, runnableNs: info.runnableNs });
       while (samples.length > 2 && now - samples[1]!.at >= windowMs) samples.shift();
       entry.cpu.set(info.pid, samples);
     }
@@ -229,8 +229,8 @@ export class LabWatchdog {
       const first = samples?.[0];
       const last = samples?.at(-1);
       if (first && last && last.at - first.at >= windowMs) {
-        const busy = ((last.ticks - first.ticks) / TICKS_PER_SECOND) * 1000;
-        if (busy >= BUSY_SHARE * (last.at - first.at)) {
+        const busyMs = (last.runnableNs - first.runnableNs) / 1e6;
+        if (busyMs >= BUSY_SHARE * (last.at - first.at)) {
           killQuietly(info.pid);
           entry.cpu.delete(info.pid);
           entry.lab.onLimit({

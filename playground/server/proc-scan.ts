@@ -15,6 +15,11 @@ export interface ProcessInfo {
   rss: number;
   /** User + system CPU time in clock ticks (see TICKS_PER_SECOND). */
   cpuTicks: number;
+  /**
+   * Nanoseconds spent running or waiting to run (from /proc/<pid>/schedstat). A process that spins is runnable
+   * all the time even when a loaded machine gives it little CPU, so this tells spinning from busy.
+   */
+  runnableNs: number;
   /** Start time since boot in clock ticks: together with pid it identifies a process across pid reuse. */
   startTicks: number;
   /** Inode of the pid namespace, e.g. "pid:[4026532845]". */
@@ -43,13 +48,19 @@ export function parseStat(text: string): { name: string; ppid: number; sid: numb
 
 export async function readProcess(pid: number, { namespace = false } = {}): Promise<ProcessInfo | undefined> {
   try {
-    const [stat, status] = await Promise.all([fs.readFile(`/proc/${pid}/stat`, 'utf8'), fs.readFile(`/proc/${pid}/status`, 'utf8')]);
+    const [stat, status, schedstat] = await Promise.all([
+      fs.readFile(`/proc/${pid}/stat`, 'utf8'),
+      fs.readFile(`/proc/${pid}/status`, 'utf8'),
+      fs.readFile(`/proc/${pid}/schedstat`, 'utf8').catch(() => undefined),
+    ]);
     const parsed = parseStat(stat);
     if (!parsed) return undefined;
     const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
+    const [runNs, waitNs] = (schedstat ?? '').split(' ').map(Number);
+    const runnableNs = schedstat ? runNs! + waitNs! : (parsed.cpuTicks / TICKS_PER_SECOND) * 1e9;
     const innerPid = Number(/^NSpid:.*?(\d+)\s*$/m.exec(status)?.[1] ?? pid);
     const pidNamespace = namespace ? await fs.readlink(`/proc/${pid}/ns/pid`).catch(() => undefined) : undefined;
-    return { pid, ppid: parsed.ppid, sid: parsed.sid, uid, rss: parsed.rssPages * PAGE_BYTES, cpuTicks: parsed.cpuTicks, startTicks: parsed.startTicks, pidNamespace, innerPid, name: parsed.name };
+    return { pid, ppid: parsed.ppid, sid: parsed.sid, uid, rss: parsed.rssPages * PAGE_BYTES, cpuTicks: parsed.cpuTicks, runnableNs, startTicks: parsed.startTicks, pidNamespace, innerPid, name: parsed.name };
   } catch {
     return undefined; // it exited while we looked
   }

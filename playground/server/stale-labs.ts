@@ -5,13 +5,17 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { killQuietly, labIdOf, listPids } from './proc-scan.ts';
+import { killQuietly, labIdOf, listPids, readProcess } from './proc-scan.ts';
 import { ownerAlive } from './lab-slots.ts';
 
 export const OWNER_FILE = 'owner.json';
 
-export async function writeOwner(labDir: string, startTicks: number | undefined): Promise<void> {
-  await fs.writeFile(path.join(labDir, OWNER_FILE), JSON.stringify({ pid: process.pid, startTicks }));
+let ownStartTicks: Promise<number | undefined> | undefined;
+
+/** Mark a lab folder as belonging to this process (pid and start time, so a reused pid is not mistaken for it). */
+export async function writeOwner(labDir: string): Promise<void> {
+  ownStartTicks ??= readProcess(process.pid).then((info) => info?.startTicks);
+  await fs.writeFile(path.join(labDir, OWNER_FILE), JSON.stringify({ pid: process.pid, startTicks: await ownStartTicks }));
 }
 
 export async function reapStaleLabDirs(labRoot: string): Promise<{ dirs: number; processes: number }> {

@@ -1,0 +1,160 @@
+/**
+ * The Redis relay: how a lab running in the learner's tab (a WebContainer, which cannot open TCP connections to
+ * the outside) reaches a real Redis on the lab host.
+ *
+ *   POST   /redis-relay/session   (page's own origin) → 201 { token, relay, backend, maxmemory, idleSeconds }
+ *   DELETE /redis-relay/session   Authorization: Bearer <token> → 204; the session's Redis is stopped
+ *   GET    /redis-relay?token=…   WebSocket upgrade: one WebSocket carries one TCP connection, as binary frames
+ *
+ * Each WebSocket is joined to a new TCP connection to that session's own redis-server, and to nothing else: the
+ * address comes from the session, never from the request. The relay logs in with the session's password first
+ * and strips the reply, so the learner's client sees a plain Redis that needs no password.
+ */
+import type http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { originAllowed } from './lab-host.ts';
+import { RedisSessionError, RedisSessions, type HostedRedis, type RedisSessionLimits } from './redis-sessions.ts';
+import { isolationHeaders } from './static-site.ts';
+
+export const RELAY_PATH = '/redis-relay';
+export const RELAY_SESSION_PATH = '/redis-relay/session';
+
+export interface RedisRelayOptions extends RedisSessionLimits {
+  /** Origins allowed besides the host's own (e.g. a dev server). */
+  allowedOrigins?: string[];
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+/** What POST /redis-relay/session answers. */
+export interface RelaySessionInfo {
+  token: string;
+  /** Path of the WebSocket endpoint on the same host. */
+  relay: string;
+  backend: 'redis-server';
+  maxmemory: string;
+  idleSeconds: number;
+}
+
+const AUTH_OK = Buffer.from('+OK\r\n');
+/** Pause reading from Redis while this much is waiting to go out on the WebSocket. */
+const HIGH_WATER = 1024 * 1024;
+
+export function attachRedisRelay(server: http.Server, options: RedisRelayOptions = {}) {
+  const log = options.log ?? (() => undefined);
+  const sessions = new RedisSessions(options, log);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024, perMessageDeflate: false });
+
+  const allowed = (req: http.IncomingMessage) => originAllowed(req.headers.origin, req.headers.host, options.allowedOrigins);
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://host');
+    if (url.pathname !== RELAY_PATH) return;
+    if (!allowed(req)) {
+      log({ msg: 'refused redis relay connection', reason: 'origin', origin: req.headers.origin ?? null });
+      return refuse(socket, 403, 'This relay only accepts pages served by this lab host.');
+    }
+    const token = url.searchParams.get('token') ?? '';
+    if (!sessions.get(token)) return refuse(socket, 401, 'Unknown or ended Redis session.');
+    sessions.connect(token).then(
+      ({ server: redis, release }) => {
+        if (socket.destroyed) return release();
+        wss.handleUpgrade(req, socket, head, (ws) => relay(ws, redis, release));
+      },
+      (error: Error) => refuse(socket, error instanceof RedisSessionError ? error.status : 500, error.message),
+    );
+  });
+
+  /** Answer the session endpoint; returns true when the request was for it. */
+  function answer(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://host');
+    if (url.pathname !== RELAY_SESSION_PATH) return false;
+    const reply = (status: number, body?: unknown) => {
+      res.writeHead(status, { ...isolationHeaders, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(body === undefined ? undefined : JSON.stringify(body));
+    };
+    req.resume();
+    if (!allowed(req)) {
+      reply(403, { error: 'This relay only accepts pages served by this lab host.' });
+      return true;
+    }
+    if (req.method === 'POST') {
+      try {
+        const { token } = sessions.create();
+        const info: RelaySessionInfo = {
+          token, relay: RELAY_PATH, backend: 'redis-server', maxmemory: sessions.limits.maxmemory, idleSeconds: Math.round(sessions.limits.idleMs / 1000),
+        };
+        reply(201, info);
+      } catch (error) {
+        reply(error instanceof RedisSessionError ? error.status : 500, { error: (error as Error).message });
+      }
+    } else if (req.method === 'DELETE') {
+      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      void sessions.end(token).then((ended) => (ended ? reply(204) : reply(404, { error: 'Unknown or ended Redis session.' })));
+    } else {
+      res.setHeader('allow', 'POST, DELETE');
+      reply(405, { error: 'Use POST to create a Redis session and DELETE to end it.' });
+    }
+    return true;
+  }
+
+  return {
+    sessions,
+    answer,
+    async close(): Promise<void> {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      await sessions.close();
+    },
+  };
+}
+
+/** Join one WebSocket to a new connection to the session's Redis. */
+function relay(ws: WebSocket, redis: HostedRedis, release: () => void): void {
+  const upstream = net.connect(redis.port, '127.0.0.1');
+  upstream.setNoDelay(true);
+  // Log in first; Redis answers commands in order, so the learner's bytes can follow straight away.
+  upstream.write(`*2\r\n$4\r\nAUTH\r\n$${redis.password.length}\r\n${redis.password}\r\n`);
+  let greeting: Buffer | undefined = Buffer.alloc(0);
+
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    upstream.destroy();
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000);
+    release();
+  };
+
+  ws.on('message', (data: RawData) => {
+    const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (!upstream.write(chunk)) ws.pause();
+  });
+  upstream.on('drain', () => ws.resume());
+
+  upstream.on('data', (chunk: Buffer) => {
+    if (greeting) {
+      greeting = Buffer.concat([greeting, chunk]);
+      if (greeting.length < AUTH_OK.length) return;
+      if (!greeting.subarray(0, AUTH_OK.length).equals(AUTH_OK)) return close();
+      chunk = greeting.subarray(AUTH_OK.length);
+      greeting = undefined;
+      if (chunk.length === 0) return;
+    }
+    ws.send(chunk, { binary: true }, () => {
+      if (ws.bufferedAmount < HIGH_WATER / 2 && upstream.isPaused()) upstream.resume();
+    });
+    if (ws.bufferedAmount > HIGH_WATER) upstream.pause();
+  });
+
+  upstream.on('error', close);
+  upstream.on('close', close);
+  ws.on('error', close);
+  ws.on('close', close);
+}
+
+function refuse(socket: Duplex, status: number, message: string): void {
+  const reason = ({ 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${message}\n`);
+}

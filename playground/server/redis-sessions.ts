@@ -1,0 +1,286 @@
+/**
+ * Hosted Redis for in-browser labs: each relay session gets its own `redis-server` on a loopback port, started
+ * when its first connection arrives and stopped when the session ends, sits idle, or reaches its lifetime.
+ *
+ * Each server is confined: a memory cap with `noeviction` (writes past it fail with OOM rather than evicting a
+ * learner's sessions), no persistence, a connection cap, and a password on the default user whose ACL denies the
+ * admin commands (CONFIG, DEBUG, SHUTDOWN, SAVE, REPLICAOF, MODULE, ACL, MONITOR…) and MIGRATE, so a learner can
+ * neither lift the limits nor make Redis itself connect anywhere. Only the relay knows the password, so other
+ * code on this machine (including labs run by the lab host) cannot open the server's port either.
+ *
+ * A `REDIS_URL` given to the lab host is deliberately not shared with learners: see docs/redis-relay.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { onPath } from '../lab/redis/provider.js';
+
+const KEEPER = fileURLToPath(new URL('../lab/redis/server-keeper.js', import.meta.url));
+
+export interface RedisSessionLimits {
+  /** redis-server's maxmemory per session (default 32mb). */
+  maxmemory?: string;
+  /** End a session that has had no open connection for this long (default 10 minutes). */
+  idleMs?: number;
+  /** End a session this long after it was created, whatever it is doing (default 4 hours). */
+  maxLifetimeMs?: number;
+  /** At most this many sessions at once (default 20). */
+  maxSessions?: number;
+  /** At most this many relayed connections per session (default 64); redis-server gets a little more. */
+  maxConnections?: number;
+}
+
+export interface HostedRedis {
+  port: number;
+  password: string;
+  pid: number | undefined;
+}
+
+export interface RedisSession {
+  readonly id: string;
+  readonly createdAt: number;
+  /** Open relayed connections. */
+  connections: number;
+  /** Connections relayed so far. */
+  connectionsTotal: number;
+  /** Set once the session's redis-server has been started. */
+  server: HostedRedis | undefined;
+}
+
+interface Entry {
+  session: RedisSession;
+  starting: Promise<HostedRedis> | undefined;
+  child: ChildProcess | undefined;
+  exited: Promise<void> | undefined;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  lifeTimer: ReturnType<typeof setTimeout>;
+  dir: string | undefined;
+}
+
+export class RedisSessionError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class RedisSessions {
+  readonly limits: Required<RedisSessionLimits>;
+  private entries = new Map<string, Entry>();
+  private closed = false;
+  private readonly log: (entry: Record<string, unknown>) => void;
+
+  constructor(limits: RedisSessionLimits = {}, log: (entry: Record<string, unknown>) => void = () => undefined) {
+    this.limits = {
+      maxmemory: limits.maxmemory ?? '32mb',
+      idleMs: limits.idleMs ?? 10 * 60_000,
+      maxLifetimeMs: limits.maxLifetimeMs ?? 4 * 60 * 60_000,
+      maxSessions: limits.maxSessions ?? 20,
+      maxConnections: limits.maxConnections ?? 64,
+    };
+    this.log = log;
+  }
+
+  /** Whether hosted Redis can be offered at all (redis-server is installed). */
+  static available(): boolean {
+    return onPath('redis-server');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** A new session; the token is its only credential and is not stored (only its hash is). */
+  create(): { token: string; session: RedisSession } {
+    if (this.closed) throw new RedisSessionError(503, 'the lab host is shutting down');
+    if (!RedisSessions.available()) throw new RedisSessionError(503, 'this lab host has no redis-server installed, so it cannot host Redis');
+    if (this.entries.size >= this.limits.maxSessions) {
+      throw new RedisSessionError(503, `the lab host already hosts ${this.limits.maxSessions} Redis sessions; try again in a minute`);
+    }
+    const token = randomBytes(24).toString('base64url');
+    const session: RedisSession = { id: randomBytes(6).toString('hex'), createdAt: Date.now(), connections: 0, connectionsTotal: 0, server: undefined };
+    const key = hash(token);
+    const entry: Entry = {
+      session, starting: undefined, child: undefined, exited: undefined, idleTimer: undefined, dir: undefined,
+      lifeTimer: setTimeout(() => void this.endEntry(key, 'lifetime'), this.limits.maxLifetimeMs),
+    };
+    entry.lifeTimer.unref();
+    this.entries.set(key, entry);
+    this.armIdle(key, entry);
+    this.log({ msg: 'redis session created', session: session.id, sessions: this.entries.size });
+    return { token, session };
+  }
+
+  /** The session a token belongs to, if it is still alive. */
+  get(token: string | null | undefined): RedisSession | undefined {
+    if (!token) return undefined;
+    return this.entries.get(hash(token))?.session;
+  }
+
+  /**
+   * Count a new relayed connection and return the session's Redis, starting it on first use. Throws a
+   * RedisSessionError for an unknown token or a session at its connection limit.
+   */
+  async connect(token: string): Promise<{ server: HostedRedis; release: () => void }> {
+    const key = hash(token);
+    const entry = this.entries.get(key);
+    if (!entry) throw new RedisSessionError(401, 'unknown or ended Redis session');
+    if (entry.session.connections >= this.limits.maxConnections) {
+      throw new RedisSessionError(429, `this Redis session already has ${this.limits.maxConnections} connections open`);
+    }
+    entry.session.connections++;
+    entry.session.connectionsTotal++;
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      entry.session.connections--;
+      if (entry.session.connections === 0 && this.entries.get(key) === entry) this.armIdle(key, entry);
+    };
+    try {
+      entry.starting ??= this.startServer(key, entry);
+      return { server: await entry.starting, release };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** End a session now (the page's lab ended). Returns false for an unknown token. */
+  async end(token: string): Promise<boolean> {
+    const key = hash(token);
+    if (!this.entries.has(key)) return false;
+    await this.endEntry(key, 'ended');
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.entries.keys()].map((key) => this.endEntry(key, 'shutdown')));
+  }
+
+  private armIdle(key: string, entry: Entry): void {
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    entry.idleTimer = setTimeout(() => void this.endEntry(key, 'idle'), this.limits.idleMs);
+    entry.idleTimer.unref();
+  }
+
+  private async endEntry(key: string, why: string): Promise<void> {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    clearTimeout(entry.lifeTimer);
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    await entry.starting?.catch(() => undefined);
+    await stopChild(entry);
+    if (entry.dir) fs.rmSync(entry.dir, { recursive: true, force: true });
+    this.log({ msg: 'redis session ended', session: entry.session.id, why, connections: entry.session.connectionsTotal, sessions: this.entries.size });
+  }
+
+  private async startServer(key: string, entry: Entry): Promise<HostedRedis> {
+    let lastError: Error | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (this.entries.get(key) !== entry) throw new RedisSessionError(401, 'the Redis session ended');
+      try {
+        const server = await this.spawnServer(entry);
+        entry.session.server = server;
+        this.log({ msg: 'redis session server up', session: entry.session.id, port: server.port });
+        return server;
+      } catch (error) {
+        lastError = error as Error;
+        await stopChild(entry);
+      }
+    }
+    throw new RedisSessionError(503, `could not start this session's Redis: ${lastError?.message ?? 'unknown error'}`);
+  }
+
+  private async spawnServer(entry: Entry): Promise<HostedRedis> {
+    const port = await freeLoopbackPort();
+    const password = randomBytes(24).toString('hex');
+    entry.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'lab-redis-'));
+    // The keeper takes redis-server down if this process dies, so a crashed host leaves no servers behind.
+    const child = spawn(process.execPath, [KEEPER, String(port), this.limits.maxmemory, '--config-stdin'], {
+      cwd: entry.dir,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    entry.child = child;
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
+    });
+    entry.exited = new Promise((resolve) => child.on('close', () => resolve()));
+    void entry.exited.then(() => {
+      // A server that died on its own is started afresh by the session's next connection.
+      if (entry.child !== child || !entry.session.server) return;
+      entry.child = undefined;
+      entry.starting = undefined;
+      entry.session.server = undefined;
+    });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(
+      [
+        `user default on >${password} ~* &* +@all -@admin -migrate`,
+        `maxclients ${this.limits.maxConnections + 8}`,
+        `dir ${JSON.stringify(entry.dir)}`,
+        '',
+      ].join('\n'),
+    );
+    const exitedEarly = entry.exited.then(() => {
+      throw new Error(stderr.trim().split('\n').slice(-2).join(' | ') || 'redis-server exited at start');
+    });
+    await Promise.race([waitForRedis(port, 10_000), exitedEarly]);
+    return { port, password, pid: child.pid };
+  }
+}
+
+async function stopChild(entry: Entry): Promise<void> {
+  const child = entry.child;
+  entry.child = undefined;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+  await entry.exited;
+  clearTimeout(timer);
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Resolve once redis-server answers on the port (with NOAUTH, since it needs a password). */
+async function waitForRedis(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answered = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.setTimeout(1000, () => socket.destroy());
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+      socket.once('close', () => resolve(false));
+    });
+    if (answered) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not answer on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
