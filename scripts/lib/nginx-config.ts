@@ -31,8 +31,10 @@ map $http_upgrade $connection_upgrade {
 }
 
 upstream stateless_lab_hosts {
-    # Any host can serve any page and open any lab: the learner's files live in the browser. A host that refuses
-    # a connection is skipped for 10 s; nginx tries the next one.
+    # Any host can serve any page and open any lab: the learner's files live in the browser. A new connection goes
+    # to the host with the fewest open ones (each lab is one long-lived WebSocket). A host that refuses a
+    # connection is skipped for 10 s and the next one is tried.
+    least_conn;
 ${servers}
 }
 
