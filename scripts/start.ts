@@ -12,12 +12,13 @@ import { answerJoinLink } from '../playground/server/access.ts';
 import { HostConfigError, isLoopback, readHostConfig, type HostConfig } from '../playground/server/host-config.ts';
 import { createLog } from '../playground/server/host-log.ts';
 import { answerLabHostInfo, attachLabHost, reapStaleLabs, type LabHost } from '../playground/server/lab-host.ts';
-import { chooseIsolation, type IsolationChoice } from '../playground/server/lab-sandbox.ts';
+import { checkLabRoot, chooseIsolation, type IsolationChoice } from '../playground/server/lab-sandbox.ts';
 import { answerOps } from '../playground/server/ops-endpoints.ts';
 import { startStaticServer } from '../playground/server/static-site.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(projectRoot, 'dist');
+// SITE_DIR serves an already built site from elsewhere (and never builds); tests use it for a minimal site.
+const dist = process.env.SITE_DIR || join(projectRoot, 'dist');
 
 function build(): void {
   console.log('Building the site (astro build)…');
@@ -44,12 +45,18 @@ let isolation: IsolationChoice;
 try {
   config = readHostConfig();
   isolation = chooseIsolation(config.isolation);
+  checkLabRoot(config.labRoot, isolation);
 } catch (error) {
   console.error(error instanceof HostConfigError ? error.message : (error as Error).message);
   process.exit(1);
 }
 
-if (process.argv.includes('--build') || !existsSync(join(dist, 'index.html'))) build();
+if (process.env.SITE_DIR) {
+  if (!existsSync(join(dist, 'index.html'))) {
+    console.error(`SITE_DIR=${dist} has no index.html; point it at a built site (the dist/ folder of \`npm run build\`).`);
+    process.exit(1);
+  }
+} else if (process.argv.includes('--build') || !existsSync(join(dist, 'index.html'))) build();
 
 const log = createLog(config.name);
 const startedAt = Date.now();

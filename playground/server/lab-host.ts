@@ -178,8 +178,15 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
             hosted = created;
             labs.set(created.lab.id, { hosted: created, lesson: lesson.slug, openedAt: new Date(), lastHeard: () => lastHeard });
             created.lab.on('event', forward);
+            // The supervisor's own errors (a sandbox that cannot start, a crash) explain an early exit.
+            const stderr: string[] = [];
+            created.lab.on('stderr', (line) => {
+              stderr.push(line);
+              if (stderr.length > 5) stderr.shift();
+            });
             created.lab.on('exit', (code, signal) => {
-              if (!closed) end('supervisor-exit', `the lab supervisor exited (${signal ?? `code ${code}`})`);
+              const said = stderr.length ? `: ${stderr.join(' / ')}` : '';
+              if (!closed) end('supervisor-exit', `the lab supervisor exited (${signal ?? `code ${code}`})${said}`);
             });
             log({ level: 'info', msg: 'lab opened', lab: created.lab.id, lesson: lesson.slug, labs: labs.size });
             send({ op: 'opened', labId: created.lab.id, lesson: lesson.slug, host: hostName });

@@ -66,6 +66,7 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
     const root = options.root ?? path.join(os.tmpdir(), 'stateless-lab');
     // Other users may pass through the root (a lab running as its own user must reach its folder) but not list it.
     await fs.mkdir(root, { recursive: true, mode: 0o711 });
+    if (options.launch?.uid !== undefined) await fs.chmod(root, 0o711);
     const dir = await fs.mkdtemp(path.join(root, 'lab-'));
     const uid = options.launch?.uid;
     const lab = new LabProcess(path.basename(dir), dir, uid);

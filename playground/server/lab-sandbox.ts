@@ -125,3 +125,23 @@ export function labBaseEnv(labDir: string): Record<string, string> {
     TMPDIR: '/tmp',
   };
 }
+
+/**
+ * Labs that run as their own user must be able to reach their folder: every folder above the lab root has to let
+ * other users pass through (the root itself is made 0711 by the host).
+ */
+export function checkLabRoot(labRoot: string, choice: IsolationChoice): void {
+  if (!choice.switchUsers) return;
+  for (let folder = path.dirname(path.resolve(labRoot)); ; folder = path.dirname(folder)) {
+    let mode: number | undefined;
+    try {
+      mode = fs.statSync(folder).mode;
+    } catch {
+      mode = undefined; // created later with the lab root
+    }
+    if (mode !== undefined && (mode & 0o001) === 0) {
+      throw new Error(`LAB_ROOT=${labRoot} is inside ${folder}, which other users cannot pass through (mode ${(mode & 0o777).toString(8)}); labs run as their own users, so choose a folder such as /tmp/stateless-lab or /var/lib/stateless-lab.`);
+    }
+    if (folder === path.dirname(folder)) return;
+  }
+}
