@@ -27,6 +27,8 @@ export function redisTitle(backend: string | undefined): string {
       return 'Redis (redis-server, on the lab host)';
     case 'js-redis-server':
       return 'Redis (JavaScript server in the sandbox)';
+    case 'hosted':
+      return 'Redis (hosted on the lab host, through the relay)';
     case 'external':
       return 'Redis (external, from REDIS_URL)';
     case undefined:

@@ -6,7 +6,7 @@
 
 /** @typedef {{ type: string, id?: string | number, [key: string]: unknown }} Command */
 
-const KNOWN = ['start', 'stop', 'instance', 'scale', 'deploy', 'strategy', 'user', 'traffic', 'burst', 'check', 'status', 'shutdown'];
+const KNOWN = ['start', 'stop', 'instance', 'scale', 'deploy', 'strategy', 'user', 'traffic', 'burst', 'check', 'status', 'shutdown', 'tunnel'];
 
 /**
  * @param {string} line

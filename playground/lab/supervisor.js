@@ -5,8 +5,10 @@
  * When stdin closes or the process is told to stop, every child goes with it.
  *
  * Environment: LAB_APP_DIR (learner files, default ./app), LAB_CHECKS (default ./checks.js), LAB_PORT (balancer,
- * default 0 = any free port), LAB_REDIS (auto | redis-server | js | url), REDIS_URL, LAB_ID,
+ * default 0 = any free port), LAB_REDIS (auto | redis-server | js | url | relay), REDIS_URL, LAB_ID,
  * LAB_PORTS ("first-last": the only ports this lab may use, when labs share a network).
+ * Hosted Redis (LAB_REDIS=relay): LAB_REDIS_RELAY_URL (+ LAB_REDIS_RELAY_ORIGIN) lets the tunnel reach the relay
+ * itself; without it the tunnel's connections travel over the page as `tunnel` events and commands.
  */
 import path from 'node:path';
 import readline from 'node:readline';
@@ -95,6 +97,12 @@ async function ensureInfrastructure() {
       url: process.env.REDIS_URL,
       onLog: (stream, line) => emit({ type: 'log', name: 'redis', stream, text: line }),
       onExit: (reason) => emit({ type: 'process', role: 'redis', name: 'redis', state: 'crashed', reason }),
+      relay: {
+        url: process.env.LAB_REDIS_RELAY_URL || undefined,
+        origin: process.env.LAB_REDIS_RELAY_ORIGIN || undefined,
+        port: process.env.LAB_REDIS_TUNNEL_PORT ? Number(process.env.LAB_REDIS_TUNNEL_PORT) : undefined,
+        emit,
+      },
     });
     tap = await startRedisTap({ host: redis.host, port: redis.port });
     const tapped = new URL(redis.url);
@@ -338,6 +346,8 @@ input.on('line', (line) => {
     return;
   }
   const { command } = parsed;
+  // Bytes for a tunnelled Redis connection (hosted Redis over the page): no queue, no reply.
+  if (command.type === 'tunnel') return redis?.tunnel?.(command);
   const immediate = command.type === 'user' || command.type === 'burst' || command.type === 'status';
   const run = async () => {
     try {

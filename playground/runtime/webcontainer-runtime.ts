@@ -6,6 +6,7 @@
 import type { LabSettings } from '../../src/lessons/schema.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { PendingReplies } from './pending-replies.ts';
+import { createRelaySession, RelayBridge, type RelayAccess } from './redis-relay-bridge.ts';
 import { startCommand } from './start-command.ts';
 import type { LabCommand, LabEvent, LabFile, OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
 
@@ -37,6 +38,11 @@ export interface WebContainerRuntimeOptions {
   bootTimeoutMs?: number;
   /** Whether the page may run a WebContainer (cross-origin isolated). */
   isolated?: () => boolean;
+  /**
+   * Where to ask for hosted Redis (a lab host's relay); in a browser, the page's own origin. `false`, or no
+   * relay there, means the JavaScript Redis inside the sandbox.
+   */
+  relay?: RelayAccess | false;
 }
 
 const APP_DIR = 'app';
@@ -50,6 +56,7 @@ export class WebContainerRuntime implements Runtime {
   private statuses = new Set<(status: RuntimeStatus) => void>();
   private replies = new PendingReplies();
   private lab: LabSettings | undefined;
+  private bridge: RelayBridge | undefined;
   private readonly options: Required<WebContainerRuntimeOptions>;
 
   constructor(options: WebContainerRuntimeOptions = {}) {
@@ -58,6 +65,7 @@ export class WebContainerRuntime implements Runtime {
       loadSnapshot: options.loadSnapshot ?? fetchSnapshot,
       bootTimeoutMs: options.bootTimeoutMs ?? 20_000,
       isolated: options.isolated ?? (() => globalThis.crossOriginIsolated === true),
+      relay: options.relay ?? (globalThis.location?.origin ? { origin: globalThis.location.origin } : false),
     };
   }
 
@@ -95,16 +103,32 @@ export class WebContainerRuntime implements Runtime {
     await container.fs.mkdir(APP_DIR, { recursive: true });
     await this.writeFiles(request.files);
     await container.fs.writeFile('checks.js', request.checks);
+    const hosted = await this.hostedRedis();
     const process = await container.spawn('node', ['lab/supervisor.js'], {
-      env: { LAB_APP_DIR: APP_DIR, LAB_CHECKS: 'checks.js', LAB_PORT: 3000, LAB_REDIS: 'js', LAB_ID: 'browser' },
+      env: { LAB_APP_DIR: APP_DIR, LAB_CHECKS: 'checks.js', LAB_PORT: 3000, LAB_REDIS: hosted ? 'relay' : 'js', LAB_ID: 'browser' },
     });
     this.process = process;
-    this.writer = process.input.getWriter();
+    const writer = process.input.getWriter();
+    this.writer = writer;
+    if (hosted) this.bridge = new RelayBridge(hosted.access, hosted.session, (line) => writer.write(line));
     void this.read(process);
     void process.exit.then((code) => {
       this.replies.rejectAll(`the lab supervisor exited (code ${code})`);
       if (this.process === process) this.setStatus({ state: 'lost', detail: `The lab stopped (exit code ${code}).` });
     });
+  }
+
+  /**
+   * A Redis session on the lab host's relay, when the site has one: the lab then uses a real Redis outside the
+   * tab. Otherwise (a static host, no redis-server, a full host) the sandbox runs its own JavaScript Redis.
+   */
+  private async hostedRedis() {
+    const access = this.options.relay;
+    if (!access) return undefined;
+    const created = await createRelaySession(access);
+    if ('session' in created) return { access, session: created.session };
+    this.dispatch({ type: 'log', t: Date.now(), name: 'redis', stream: 'stderr', text: `No hosted Redis (${created.reason}); using the JavaScript Redis inside the sandbox.` });
+    return undefined;
   }
 
   /** Supervisor output arrives through a terminal: JSON events (they carry a numeric `t`) mixed with plain text. */
@@ -129,7 +153,13 @@ export class WebContainerRuntime implements Runtime {
       }
     }
     if (!event) {
+      // The terminal echoes what is written to the process, including the tunnel's bytes: not worth showing.
+      if (line.startsWith('{"type":"tunnel"')) return;
       if (line.trim()) this.dispatch({ type: 'log', t: Date.now(), name: 'supervisor', stream: 'stderr', text: line });
+      return;
+    }
+    if (event.type === 'tunnel') {
+      this.bridge?.handle(event);
       return;
     }
     this.replies.settle(event);
@@ -182,6 +212,8 @@ export class WebContainerRuntime implements Runtime {
     this.process = undefined;
     process?.kill();
     await process?.exit.catch(() => undefined);
+    await this.bridge?.end();
+    this.bridge = undefined;
     this.container?.teardown();
     this.container = undefined;
   }

@@ -5,11 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BoundedOutput } from '../output.js';
 import { freePort, waitForPort } from '../ports.js';
+import { startTunnel } from './tunnel.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const GUARD = path.join(here, '..', 'orphan-guard.js');
 
-/** @typedef {'redis-server' | 'js-redis-server' | 'external'} RedisBackend */
+/** @typedef {'redis-server' | 'js-redis-server' | 'external' | 'hosted'} RedisBackend */
 
 /**
  * @typedef {object} RedisHandle
@@ -21,17 +22,32 @@ const GUARD = path.join(here, '..', 'orphan-guard.js');
  * @property {number | undefined} pid
  * @property {() => Promise<void>} stop
  * @property {() => void} killNow
+ * @property {((command: Record<string, unknown>) => void) | undefined} [tunnel]  takes the page's `tunnel` commands (hosted)
  */
 
 /**
  * Pick and start the lab's Redis:
  *  - `REDIS_URL` (mode "url" or "auto" with a URL): use that server;
  *  - a real `redis-server` per lab when the binary is on PATH (mode "redis-server", or "auto");
- *  - otherwise the pure-JS `js-redis-server` in its own process (mode "js").
- * @param {{ mode?: string, url?: string, onLog: (stream: 'stdout' | 'stderr', text: string) => void, onExit: (reason: string) => void }} options
+ *  - otherwise the pure-JS `js-redis-server` in its own process (mode "js");
+ *  - mode "relay": the lab host's hosted Redis, through a tunnel on 127.0.0.1:6379 (see tunnel.js). With
+ *    `relay.url` the tunnel opens WebSockets itself; otherwise `relay.emit` hands its connections to the page.
+ * @param {{ mode?: string, url?: string, onLog: (stream: 'stdout' | 'stderr', text: string) => void, onExit: (reason: string) => void,
+ *   relay?: { url?: string, origin?: string, port?: number, emit?: (message: import('./tunnel.js').TunnelMessage) => void } }} options
  * @returns {Promise<RedisHandle>}
  */
-export async function startRedis({ mode = 'auto', url, onLog, onExit }) {
+export async function startRedis({ mode = 'auto', url, onLog, onExit, relay }) {
+  if (mode === 'relay') {
+    const tunnel = await startTunnel({
+      port: relay?.port ?? 6379,
+      direct: relay?.url ? { url: relay.url, origin: relay.origin } : undefined,
+      emit: relay?.emit,
+    });
+    return {
+      backend: 'hosted', url: `redis://127.0.0.1:${tunnel.port}`, host: '127.0.0.1', port: tunnel.port, owned: true, pid: undefined,
+      stop: () => tunnel.close(), killNow: () => void tunnel.close(), tunnel: (command) => tunnel.receive(command),
+    };
+  }
   if (mode === 'url' || (mode === 'auto' && url)) {
     if (!url) throw new Error('LAB_REDIS=url needs REDIS_URL to be set');
     const parsed = new URL(url);
@@ -42,7 +58,7 @@ export async function startRedis({ mode = 'auto', url, onLog, onExit }) {
   }
   const useBinary = mode === 'redis-server' || (mode === 'auto' && onPath('redis-server'));
   if (mode === 'redis-server' && !onPath('redis-server')) throw new Error('LAB_REDIS=redis-server but no redis-server binary is on PATH');
-  if (!useBinary && mode !== 'auto' && mode !== 'js') throw new Error(`unknown LAB_REDIS mode "${mode}"; use auto, redis-server, js or url`);
+  if (!useBinary && mode !== 'auto' && mode !== 'js') throw new Error(`unknown LAB_REDIS mode "${mode}"; use auto, redis-server, js, url or relay`);
 
   const port = await freePort();
   const script = useBinary ? path.join(here, 'server-keeper.js') : path.join(here, 'js-server.js');

@@ -1,0 +1,145 @@
+/**
+ * The page's part of hosted Redis for the in-browser sandbox. The sandbox cannot reach the lab host over TCP, so
+ * its Redis tunnel reports each connection as `tunnel` events (open, data, close); this bridge carries each one
+ * over its own WebSocket to the lab host's relay and writes what comes back as `tunnel` commands.
+ * See playground/lab/redis/tunnel.js (the sandbox end) and playground/server/redis-relay.ts (the host end).
+ */
+
+/** What the lab host answers at POST /redis-relay/session (see redis-relay.ts). */
+export interface RelaySession {
+  token: string;
+  relay: string;
+  backend: string;
+  maxmemory?: string;
+  idleSeconds?: number;
+}
+
+export interface RelayAccess {
+  /** The lab host's origin, e.g. https://labs.example.org (in a browser, the page's own). */
+  origin: string;
+  fetch?: typeof fetch;
+  /** Opens a WebSocket; a browser sends the page's Origin by itself, tests pass one that sets it. */
+  openSocket?: (url: string) => WebSocket;
+  /** Give up on creating a session after this long (default 5 s). */
+  timeoutMs?: number;
+}
+
+/** Raw bytes per command line, as in tunnel.js: base64 of this stays well under a 4 KB terminal line. */
+const CHUNK_BYTES = 2048;
+
+/**
+ * Ask the lab host for a hosted Redis session. Resolves with the session, or with the reason there is none (a
+ * static host answers 404; a host without redis-server, or a full one, says why).
+ */
+export async function createRelaySession(access: RelayAccess): Promise<{ session: RelaySession } | { reason: string }> {
+  const fetcher = access.fetch ?? fetch;
+  try {
+    const response = await fetcher(new URL('/redis-relay/session', access.origin), {
+      method: 'POST',
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(access.timeoutMs ?? 5000),
+    });
+    const json = /json/.test(response.headers.get('content-type') ?? '') ? ((await response.json()) as Partial<RelaySession> & { error?: string }) : undefined;
+    if (response.status === 201 && json?.token && json.relay) return { session: json as RelaySession };
+    return { reason: json?.error ?? `this site has no lab host with a Redis relay (HTTP ${response.status})` };
+  } catch (error) {
+    return { reason: `the Redis relay did not answer (${(error as Error).message})` };
+  }
+}
+
+export class RelayBridge {
+  private readonly url: string;
+  private readonly session: RelaySession;
+  private readonly access: RelayAccess;
+  private readonly write: (line: string) => unknown;
+  private readonly connections = new Map<number, { ws: WebSocket; queue: Uint8Array<ArrayBuffer>[] }>();
+  private ended = false;
+
+  /** `write` sends one line to the supervisor's stdin. */
+  constructor(access: RelayAccess, session: RelaySession, write: (line: string) => unknown) {
+    this.access = access;
+    this.session = session;
+    this.write = write;
+    const url = new URL(session.relay, access.origin);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('token', session.token);
+    this.url = url.toString();
+  }
+
+  /** Open WebSockets, for tests and figures. */
+  get open(): number {
+    return this.connections.size;
+  }
+
+  /** A `tunnel` event from the supervisor. */
+  handle(event: Record<string, unknown>): void {
+    const conn = Number(event.conn);
+    if (event.op === 'open') this.connect(conn);
+    else if (event.op === 'data' && typeof event.data === 'string') {
+      const entry = this.connections.get(conn);
+      if (!entry) return;
+      const bytes = fromBase64(event.data);
+      if (entry.ws.readyState === WebSocket.OPEN) entry.ws.send(bytes);
+      else entry.queue.push(bytes);
+    } else if (event.op === 'close') {
+      const entry = this.connections.get(conn);
+      this.connections.delete(conn);
+      entry?.ws.close();
+    }
+  }
+
+  private connect(conn: number): void {
+    if (this.ended) return this.send({ type: 'tunnel', op: 'close', conn });
+    const ws = (this.access.openSocket ?? ((url: string) => new WebSocket(url)))(this.url);
+    ws.binaryType = 'arraybuffer';
+    const entry = { ws, queue: [] as Uint8Array<ArrayBuffer>[] };
+    this.connections.set(conn, entry);
+    ws.addEventListener('open', () => {
+      for (const bytes of entry.queue) ws.send(bytes);
+      entry.queue = [];
+    });
+    ws.addEventListener('message', (message: MessageEvent) => {
+      const bytes = typeof message.data === 'string' ? new TextEncoder().encode(message.data) : new Uint8Array(message.data as ArrayBuffer);
+      for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
+        this.send({ type: 'tunnel', op: 'data', conn, data: toBase64(bytes.subarray(at, at + CHUNK_BYTES)) });
+      }
+    });
+    const closed = () => {
+      if (this.connections.get(conn) !== entry) return;
+      this.connections.delete(conn);
+      this.send({ type: 'tunnel', op: 'close', conn });
+    };
+    ws.addEventListener('close', closed);
+    ws.addEventListener('error', closed);
+  }
+
+  private send(command: Record<string, unknown>): void {
+    void Promise.resolve(this.write(JSON.stringify(command) + '\n')).catch(() => undefined);
+  }
+
+  /** Close every connection and end the session on the host, so its Redis stops now rather than when idle. */
+  async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    for (const { ws } of this.connections.values()) ws.close();
+    this.connections.clear();
+    await (this.access.fetch ?? fetch)(new URL('/redis-relay/session', this.access.origin), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${this.session.token}` },
+      keepalive: true,
+    }).catch(() => undefined);
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
