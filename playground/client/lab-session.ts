@@ -30,12 +30,17 @@ export interface LabSessionOptions {
   retryDelays?: number[];
 }
 
+/** What the learner changed about the cluster since Run (checks reshape it too, but only for themselves). */
+interface LearnerShape {
+  instances?: number;
+  strategy?: string;
+  /** The last traffic command, while steady traffic is on. */
+  traffic?: LabCommand;
+}
+
 /** The cluster as the learner had it, to be started again after a failover. */
-interface ClusterShape {
+interface ClusterShape extends LearnerShape {
   running: boolean;
-  instances: number;
-  strategy: string | undefined;
-  traffic: LabCommand | undefined;
 }
 
 const RETRY_DELAYS = [250, 1000, 2000, 4000, 8000];
@@ -51,8 +56,7 @@ export class LabSession {
   private readonly options: LabSessionOptions;
   /** The learner wants the cluster running (set by Run, cleared by Stop); a rebuilt lab starts it again. */
   private clusterWanted = false;
-  /** The last traffic command sent, to switch steady traffic back on after a rebuild. */
-  private lastTraffic: LabCommand | undefined;
+  private shape: LearnerShape = {};
   /** A rebuild after a lost host, while it lasts. */
   private recovering: Promise<void> | undefined;
   private rebuilds: number[] = [];
@@ -69,6 +73,11 @@ export class LabSession {
 
   get isOpen(): boolean {
     return this.opened;
+  }
+
+  /** The lab host running the lab, when the runtime names it. */
+  get host(): string | undefined {
+    return this.opened ? this.runtime?.host : undefined;
   }
 
   /** Use this runtime from now on (the learner chose it after the other failed). */
@@ -113,12 +122,7 @@ export class LabSession {
    */
   private failover(reason: string): Promise<void> {
     const { store } = this.options;
-    const shape: ClusterShape = {
-      running: this.clusterWanted,
-      instances: store.state.instances.length,
-      strategy: store.state.balancer.strategy,
-      traffic: store.state.traffic ? this.lastTraffic : undefined,
-    };
+    const shape: ClusterShape = { running: this.clusterWanted, ...this.shape };
     const old = this.runtime;
     this.runtime = undefined;
     void old?.dispose().catch(() => undefined);
@@ -211,7 +215,7 @@ export class LabSession {
     const { store, lab } = this.options;
     store.setPhase({ name: 'starting', detail: 'Starting the cluster again: Redis, the balancer and the instances…' });
     await runtime.send({ type: 'start' });
-    if (shape.instances > 0 && shape.instances !== lab.instances) await runtime.send({ type: 'scale', instances: shape.instances });
+    if (shape.instances && shape.instances !== lab.instances) await runtime.send({ type: 'scale', instances: shape.instances });
     if (shape.strategy && shape.strategy !== lab.strategy) await runtime.send({ type: 'strategy', strategy: shape.strategy });
     if (shape.traffic) await runtime.send(shape.traffic);
   }
@@ -289,7 +293,7 @@ export class LabSession {
     await this.active.writeFiles(this.options.files());
     if (store.state.instances.length > 0) await this.active.send({ type: 'stop' });
     this.clusterWanted = true;
-    this.lastTraffic = undefined;
+    this.shape = {};
     store.setPhase({ name: 'starting', detail: 'Starting Redis, the balancer and the instances…' });
     await this.active.send({ type: 'start' });
     store.setPhase({ name: 'running' });
@@ -336,20 +340,17 @@ export class LabSession {
       return this.recover(lost.reason, lost.shape);
     }
     const wanted = this.clusterWanted || this.kind === undefined;
-    const traffic = this.lastTraffic;
     await this.close();
     if (wanted) await this.run();
     else await this.ensureOpen();
-    if (wanted && traffic) await this.send(traffic);
   }
 
-  send = (command: LabCommand): Promise<void> => {
-    try {
-      if (command.type === 'traffic') this.lastTraffic = command.on ? command : undefined;
-      return this.active.send(command);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  send = async (command: LabCommand): Promise<void> => {
+    await this.active.send(command);
+    // Carried out: remember it, so a rebuilt lab gets the same shape.
+    if (command.type === 'scale' && typeof command.instances === 'number') this.shape.instances = command.instances;
+    if (command.type === 'strategy' && typeof command.strategy === 'string') this.shape.strategy = command.strategy;
+    if (command.type === 'traffic') this.shape.traffic = command.on ? command : undefined;
   };
 
   dispose(): Promise<void> {
