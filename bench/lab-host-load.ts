@@ -98,6 +98,8 @@ class TabLab {
   labId = '';
   readonly ws: WebSocket;
   readonly states = new Map<string, string>();
+  /** the last reason an instance gave for its state (why it crashed or is unhealthy) */
+  readonly reasons = new Map<string, string>();
   /** why this lab stopped being healthy, for the whole run */
   readonly problems: string[] = [];
   window = emptyWindow();
@@ -180,7 +182,10 @@ class TabLab {
         break;
       }
       case 'process':
-        if (event.role === 'instance') this.states.set(String(event.name), String(event.state));
+        if (event.role === 'instance') {
+          this.states.set(String(event.name), String(event.state));
+          if (event.reason) this.reasons.set(String(event.name), String(event.reason).slice(0, 200));
+        }
         break;
       case 'error':
         this.problem(`lab error: ${String(event.message).slice(0, 200)}`);
@@ -236,7 +241,7 @@ class TabLab {
     this.startMs = performance.now() - t0;
     if (!started.ok) throw new Error(`lab ${this.index}: start failed: ${String(started.error)}`);
     const down = INSTANCES.filter((name) => this.states.get(name) !== 'up');
-    if (down.length) throw new Error(`lab ${this.index}: after start, instance(s) ${down.join(', ')} not up`);
+    if (down.length) throw new Error(`lab ${this.index}: after start, instance(s) not up: ${this.describe(down)}`);
     const traffic = await this.command({ type: 'traffic', on: true, rps: RPS });
     if (!traffic.ok) throw new Error(`lab ${this.index}: traffic on failed: ${String(traffic.error)}`);
     this.startProbing();
@@ -274,11 +279,15 @@ class TabLab {
     const out = [...this.window.errors];
     if (this.closed) out.push('socket closed');
     const down = INSTANCES.filter((name) => this.states.get(name) !== 'up');
-    if (down.length) out.push(`instance(s) ${down.map((n) => `${n} ${this.states.get(n) ?? 'unknown'}`).join(', ')}`);
+    if (down.length) out.push(`instance(s) not up: ${this.describe(down)}`);
     if (this.window.failedUsers) out.push(`${this.window.failedUsers} failed traffic requests`);
     if (this.window.probesLost) out.push(`${this.window.probesLost} status probes unanswered`);
     if (this.window.users === 0) out.push('no traffic seen');
     return [...new Set(out)];
+  }
+
+  private describe(names: string[]): string {
+    return names.map((n) => `${n} ${this.states.get(n) ?? 'never reported'}${this.reasons.has(n) ? ` (${this.reasons.get(n)})` : ''}`).join('; ');
   }
 
   close(): void {
@@ -369,6 +378,29 @@ function meminfo(): { totalKb: number; availableKb: number; usedKb: number } {
   return { totalKb, availableKb, usedKb: totalKb - availableKb };
 }
 
+/** CPU ms of a process's threads: its main thread, libuv's thread pool (file system work), and the rest (V8, GC). */
+function threadCpu(pid: number | undefined): { main: number; pool: number; other: number } {
+  const out = { main: 0, pool: 0, other: 0 };
+  if (!pid) return out;
+  let tasks: string[] = [];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const task of tasks) {
+    const stat = readText(`/proc/${pid}/task/${task}/stat`);
+    if (!stat) continue;
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    if (Number(task) === pid) out.main += ms;
+    else if (name === 'libuv-worker') out.pool += ms;
+    else out.other += ms;
+  }
+  return out;
+}
+
 /** The lab host: the child of this process running scripts/start.ts (spawnStart runs node directly). */
 function findHostPid(): number | undefined {
   return childrenOf(process.pid).find((pid) => procInfo(pid)?.command.includes('scripts/start.ts'));
@@ -413,7 +445,19 @@ interface StepResult {
   latencyMs: { events: Latency; request: Latency; user: Latency; commandRtt: Latency };
   rps: { served: number; asked: number; userEvents: number; failedUsers: number };
   /** CPU over the window, in cores (1.0 = one core fully busy) */
-  cpuCores: { machine: number; supervisor: number; instances: number; redis: number; otherLab: number; host: number; bench: number; elsewhere: number };
+  cpuCores: {
+    machine: number;
+    supervisor: number;
+    instances: number;
+    redis: number;
+    otherLab: number;
+    host: number;
+    /** the host's main thread (WebSockets, event forwarding) and its libuv thread pool (file system, /proc reads) */
+    hostMain: number;
+    hostPool: number;
+    bench: number;
+    elsewhere: number;
+  };
   /** CPU ms per served request, lab processes only (supervisor + instances + redis) and host */
   cpuMsPerRequest: { labs: number; host: number };
   benchLoopDelayP99Ms: number;
@@ -435,6 +479,7 @@ async function measure(labs: TabLab[], hostPid: number | undefined, idleUsedKb: 
     procs: new Map(sampleLabProcesses(ids).map((p) => [p.pid, p])),
     machine: machineCpu(),
     host: hostPid ? (procInfo(hostPid)?.cpuMs ?? 0) : 0,
+    hostThreads: threadCpu(hostPid),
     bench: process.cpuUsage(),
     at: performance.now(),
   };
@@ -445,6 +490,7 @@ async function measure(labs: TabLab[], hostPid: number | undefined, idleUsedKb: 
   const after = sampleLabProcesses(ids);
   const machine = machineCpu();
   const hostCpu = hostPid ? (procInfo(hostPid)?.cpuMs ?? 0) : 0;
+  const hostThreads = threadCpu(hostPid);
   const benchCpu = process.cpuUsage(before.bench);
 
   // CPU by role: only processes seen at both ends of the window.
@@ -512,6 +558,8 @@ async function measure(labs: TabLab[], hostPid: number | undefined, idleUsedKb: 
       redis: cores(cpuByRole.redis),
       otherLab: cores(cpuByRole['other-lab']),
       host: cores(hostMs),
+      hostMain: cores(hostThreads.main - before.hostThreads.main),
+      hostPool: cores(hostThreads.pool - before.hostThreads.pool),
       bench: cores(benchMs),
       elsewhere,
     },
@@ -545,11 +593,11 @@ function printTables(steps: StepResult[]): void {
   }
   printGrid(rows);
   console.log('\nCPU over each window, in cores (2 = the whole machine); ms of CPU per served request');
-  const cpu: string[][] = [['labs', 'machine', 'supervisors', 'instances', 'redis', 'host', 'this bench', 'elsewhere', 'lab ms/req', 'host ms/req', 'bench loop p99', 'open / start (median)']];
+  const cpu: string[][] = [['labs', 'machine', 'supervisors', 'instances', 'redis', 'host (main/pool)', 'this bench', 'elsewhere', 'lab ms/req', 'host ms/req', 'bench loop p99', 'open / start (median)']];
   for (const s of steps) {
     const c = s.cpuCores;
     cpu.push([
-      String(s.labs), c.machine.toFixed(2), c.supervisor.toFixed(2), c.instances.toFixed(2), c.redis.toFixed(2), c.host.toFixed(2), c.bench.toFixed(2),
+      String(s.labs), c.machine.toFixed(2), c.supervisor.toFixed(2), c.instances.toFixed(2), c.redis.toFixed(2), `${c.host.toFixed(2)} (${c.hostMain.toFixed(2)}/${c.hostPool.toFixed(2)})`, c.bench.toFixed(2),
       c.elsewhere.toFixed(2), s.cpuMsPerRequest.labs.toFixed(2), s.cpuMsPerRequest.host.toFixed(2), `${s.benchLoopDelayP99Ms} ms`,
       `${s.openMs.median} / ${s.startMs.median} ms`,
     ]);
