@@ -14,7 +14,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { originAllowed } from './lab-host.ts';
+import { hasJoined, originAllowed } from './access.ts';
 import { RedisSessionError, RedisSessions, type HostedRedis, type RedisSessionLimits } from './redis-sessions.ts';
 import { isolationHeaders } from './static-site.ts';
 
@@ -24,6 +24,8 @@ export const RELAY_SESSION_PATH = '/redis-relay/session';
 export interface RedisRelayOptions extends RedisSessionLimits {
   /** Origins allowed besides the host's own (e.g. a dev server). */
   allowedOrigins?: string[];
+  /** The class's join token, when the host has one: only a browser that opened the join link gets a session. */
+  joinToken?: string;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -37,6 +39,29 @@ export interface RelaySessionInfo {
   idleSeconds: number;
 }
 
+/**
+ * Relay settings from the lab host's environment; undefined when REDIS_RELAY=off. Throws a readable error for a
+ * malformed value.
+ */
+export function relayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RedisRelayOptions | undefined {
+  if (env.REDIS_RELAY === 'off') return undefined;
+  const whole = (name: string, scale = 1): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number above 0, got "${raw}"`);
+    return value * scale;
+  };
+  const maxmemory = env.REDIS_RELAY_MAXMEMORY || undefined;
+  if (maxmemory && !/^\d+(kb|mb|gb)?$/i.test(maxmemory)) throw new Error(`REDIS_RELAY_MAXMEMORY must look like 32mb, got "${maxmemory}"`);
+  return {
+    maxmemory,
+    idleMs: whole('REDIS_RELAY_IDLE_SECONDS', 1000),
+    maxSessions: whole('REDIS_RELAY_MAX_SESSIONS'),
+    maxConnections: whole('REDIS_RELAY_MAX_CONNECTIONS'),
+  };
+}
+
 const AUTH_OK = Buffer.from('+OK\r\n');
 /** Pause reading from Redis while this much is waiting to go out on the WebSocket. */
 const HIGH_WATER = 1024 * 1024;
@@ -45,6 +70,8 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
   const log = options.log ?? (() => undefined);
   const sessions = new RedisSessions(options, log);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024, perMessageDeflate: false });
+  if (!RedisSessions.available()) log({ msg: 'redis relay: no redis-server on PATH, so in-browser labs use the JavaScript Redis in their sandbox' });
+  if (process.env.REDIS_URL) log({ msg: 'redis relay: REDIS_URL is not offered to in-browser labs; each relay session gets its own redis-server (docs/redis-relay.md)' });
 
   const allowed = (req: http.IncomingMessage) => originAllowed(req.headers.origin, req.headers.host, options.allowedOrigins);
 
@@ -80,6 +107,10 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
       return true;
     }
     if (req.method === 'POST') {
+      if (!hasJoined(req, options.joinToken)) {
+        reply(401, { error: "This lab host needs your class's join link; ask your teacher for it." });
+        return true;
+      }
       try {
         const { token } = sessions.create();
         const info: RelaySessionInfo = {
@@ -128,7 +159,7 @@ function relay(ws: WebSocket, redis: HostedRedis, release: () => void): void {
   };
 
   ws.on('message', (data: RawData) => {
-    const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const chunk = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (!upstream.write(chunk)) ws.pause();
   });
   upstream.on('drain', () => ws.resume());

@@ -316,6 +316,12 @@ describe('what a relay session can reach', () => {
     expect(await handshake(relayUrl(relay, token), 'http://localhost:4321')).toBe(101);
     expect(relay.relay.sessions.size).toBe(2);
   });
+  it('asks for the class\'s join link when the host has one', async () => {
+    const relay = await startRelay({ joinToken: 'class-7b' });
+    expect((await createSession(relay)).status).toBe(401);
+    const joined = await fetch(`${relay.origin}/redis-relay/session`, { method: 'POST', headers: { origin: relay.origin, cookie: 'lab_join=class-7b' } });
+    expect(joined.status).toBe(201);
+  });
 });
 
 describe('limits and the end of a session', () => {
@@ -394,4 +400,16 @@ describe('limits and the end of a session', () => {
 
 afterAll(() => {
   FakeWebContainer.behaviour = {};
+});
+
+describe('relay settings from the environment', () => {
+  it('reads limits, turns off with REDIS_RELAY=off, and names a bad value', async () => {
+    const { relayOptionsFromEnv } = await import('../../playground/server/redis-relay.ts');
+    expect(relayOptionsFromEnv({ REDIS_RELAY: 'off' })).toBeUndefined();
+    expect(relayOptionsFromEnv({ REDIS_RELAY_MAXMEMORY: '16mb', REDIS_RELAY_IDLE_SECONDS: '30', REDIS_RELAY_MAX_SESSIONS: '5' })).toMatchObject({
+      maxmemory: '16mb', idleMs: 30_000, maxSessions: 5, maxConnections: undefined,
+    });
+    expect(() => relayOptionsFromEnv({ REDIS_RELAY_IDLE_SECONDS: 'soon' })).toThrow(/REDIS_RELAY_IDLE_SECONDS must be a whole number/);
+    expect(() => relayOptionsFromEnv({ REDIS_RELAY_MAXMEMORY: 'lots' })).toThrow(/REDIS_RELAY_MAXMEMORY/);
+  });
 });
