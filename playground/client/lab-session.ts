@@ -43,6 +43,8 @@ interface ClusterShape extends LearnerShape {
   running: boolean;
 }
 
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
 const RETRY_DELAYS = [250, 1000, 2000, 4000, 8000];
 /** More automatic rebuilds than this within REBUILD_WINDOW_MS: something is wrong; ask the learner instead. */
 const MAX_REBUILDS = 3;
@@ -189,16 +191,17 @@ export class LabSession {
         // The lab is there; a command of the restore was refused. Say so and carry on.
         notice(`Your lab was rebuilt, but putting the cluster back as it was failed: ${(error as Error).message}`);
       }
-      store.setPhase({ name: 'running' });
       const where = runtime.host ? ` on lab host ${runtime.host}` : '';
-      const what = shape.running ? 'Your lab was rebuilt' + where + ' from the files in your editor and the cluster was started again' : 'Your lab was rebuilt' + where + ' from the files in your editor';
-      notice(`The lab host you were using went away. ${what}. Nothing you wrote was lost.`);
+      // The status line stays in view; the notice has the whole story.
+      store.setPhase({ name: 'running', note: `(Rebuilt${where} after the previous host went away.)` });
+      const started = shape.running ? ' and the cluster was started again' : '';
+      notice(`The lab host you were using went away. Your lab was rebuilt${where} from the files in your editor${started}. Nothing you wrote was lost.`);
       return;
     }
     this.lostShape = { reason, shape };
     store.setPhase({
       name: 'lost',
-      detail: `${reason} No lab host answered after ${delays.length} attempts${lastError ? ` (${lastError.message.replace(/\.$/, '')})` : ''}. Press Reconnect to try again.`,
+      detail: `${reason} No lab host answered after ${delays.length} attempts${lastError ? ` (${lowerFirst(lastError.message.replace(/\.$/, ''))})` : ''}. Press Reconnect to try again.`,
     });
   }
 

@@ -47,7 +47,8 @@ export type Phase =
   | { name: 'idle' }
   | { name: 'connecting'; detail: string }
   | { name: 'starting'; detail: string }
-  | { name: 'running' }
+  /** `note`: something the learner should know about this run, e.g. that the lab was rebuilt on another host. */
+  | { name: 'running'; note?: string }
   | { name: 'stopped' }
   | { name: 'lost'; detail: string }
   | { name: 'failed'; detail: string };

@@ -13,11 +13,12 @@ export function describeStatus(state: LabState): string {
     case 'starting':
       return instances.length > 0 ? `${phase.detail} ${up} of ${instances.length} instances up.` : phase.detail;
     case 'running': {
+      const note = phase.note ? ` ${phase.note}` : '';
       if (state.checks.running) return `Running checks: ${state.checks.results.length} of ${state.checks.names.length} done.`;
-      if (state.deploying) return `Rolling deploy in progress: ${summary}.`;
-      if (instances.length === 0) return 'The lab is open. Press Run to start the cluster.';
+      if (state.deploying) return `Rolling deploy in progress: ${summary}.${note}`;
+      if (instances.length === 0) return `The lab is open. Press Run to start the cluster.${note}`;
       const down = instances.filter((i) => i.state !== 'up' && i.state !== 'starting');
-      return down.length === 0 ? `Running: ${up} of ${instances.length} instances up.` : `Running: ${summary}.`;
+      return (down.length === 0 ? `Running: ${up} of ${instances.length} instances up.` : `Running: ${summary}.`) + note;
     }
     case 'stopped':
       return 'The lab stopped. Press Run to start it again.';

@@ -187,7 +187,8 @@ describe('several lab hosts behind nginx', () => {
 
     // The page says what happened, and the cluster is back, in the same shape, on the other host.
     await notice.filter({ hasText: /lab host you were using went away.*rebuilt.*Nothing you wrote was lost/ }).waitFor({ timeout: 90_000 });
-    await status.filter({ hasText: 'Running: 4 of 4 instances up.' }).waitFor({ timeout: 60_000 });
+    // The status line, which stays in view while the learner scrolls, says so too.
+    await status.filter({ hasText: /^Running: 4 of 4 instances up\. \(Rebuilt on lab host .+ after the previous host went away\.\)/ }).waitFor({ timeout: 60_000 });
     expect(first.closed).toBe(true);
     const second = sockets.at(-1)!;
     expect(second).not.toBe(first);
