@@ -15,13 +15,13 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { hasJoined, originAllowed } from './access.ts';
-import { RedisSessionError, RedisSessions, type HostedRedis, type RedisSessionLimits } from './redis-sessions.ts';
+import { RedisSessionError, RedisSessions, type HostedRedis, type RedisSessionOptions } from './redis-sessions.ts';
 import { isolationHeaders } from './static-site.ts';
 
 export const RELAY_PATH = '/redis-relay';
 export const RELAY_SESSION_PATH = '/redis-relay/session';
 
-export interface RedisRelayOptions extends RedisSessionLimits {
+export interface RedisRelayOptions extends RedisSessionOptions {
   /** Origins allowed besides the host's own (e.g. a dev server). */
   allowedOrigins?: string[];
   /** The class's join token, when the host has one: only a browser that opened the join link gets a session. */

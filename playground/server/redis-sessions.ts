@@ -34,6 +34,14 @@ export interface RedisSessionLimits {
   maxConnections?: number;
 }
 
+export interface RedisSessionOptions extends RedisSessionLimits {
+  /**
+   * What takes redis-server down if this process dies: `setpriv --pdeathsig` (the kernel does it; the default when
+   * setpriv is installed) or the lab's keeper process.
+   */
+  launcher?: 'setpriv' | 'keeper';
+}
+
 export interface HostedRedis {
   port: number;
   password: string;
@@ -76,8 +84,9 @@ export class RedisSessions {
   private entries = new Map<string, Entry>();
   private closed = false;
   private readonly log: (entry: Record<string, unknown>) => void;
+  private readonly launcher: 'setpriv' | 'keeper';
 
-  constructor(limits: RedisSessionLimits = {}, log: (entry: Record<string, unknown>) => void = () => undefined) {
+  constructor(limits: RedisSessionOptions = {}, log: (entry: Record<string, unknown>) => void = () => undefined) {
     this.limits = {
       maxmemory: limits.maxmemory ?? '32mb',
       idleMs: limits.idleMs ?? 10 * 60_000,
@@ -86,6 +95,7 @@ export class RedisSessions {
       maxConnections: limits.maxConnections ?? 64,
     };
     this.log = log;
+    this.launcher = limits.launcher ?? (onPath('setpriv') ? 'setpriv' : 'keeper');
   }
 
   /** Whether hosted Redis can be offered at all (redis-server is installed). */
@@ -207,11 +217,14 @@ export class RedisSessions {
     const port = await freeLoopbackPort();
     const password = randomBytes(24).toString('hex');
     entry.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'lab-redis-'));
-    // The keeper takes redis-server down if this process dies, so a crashed host leaves no servers behind.
-    const child = spawn(process.execPath, [KEEPER, String(port), this.limits.maxmemory, '--config-stdin'], {
-      cwd: entry.dir,
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
+    // A crashed host must leave no servers behind: setpriv makes the kernel kill redis-server when this process
+    // dies; without setpriv, the lab's keeper process (a Node process, ~45 MB) watches for that instead.
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', this.limits.maxmemory,
+      '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', '--loglevel', 'warning', '--daemonize', 'no'];
+    const [file, argv] = this.launcher === 'setpriv'
+      ? ['setpriv', ['--pdeathsig', 'KILL', 'redis-server', '-', ...args]]
+      : [process.execPath, [KEEPER, String(port), this.limits.maxmemory, '--config-stdin']];
+    const child = spawn(file, argv, { cwd: entry.dir, stdio: ['pipe', 'ignore', 'pipe'] });
     entry.child = child;
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {

@@ -256,8 +256,8 @@ describe('what a relay session can reach', () => {
     expect(heard).toEqual(['from A']);
   });
 
-  it('a session\'s redis-server refuses anyone who comes without the relay (it needs a password only the relay has)', async () => {
-    const relay = await startRelay();
+  it.each(['setpriv', 'keeper'] as const)('a session\'s redis-server refuses anyone who comes without the relay: it needs a password only the relay has (%s)', async (launcher) => {
+    const relay = await startRelay({ launcher });
     const token = await session(relay);
     const client = await clientThrough(relay, token);
     expect(await client.ping()).toBe('PONG');
@@ -265,6 +265,7 @@ describe('what a relay session can reach', () => {
     const direct = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null, enableReadyCheck: false });
     cleanups.push(() => direct.disconnect());
     await expect(direct.get('anything')).rejects.toThrow(/NOAUTH/);
+    await expect(client.call('CONFIG', 'SET', 'maxmemory', '0')).rejects.toThrow(/NOPERM/);
   });
 
   it('ignores anything in the request that names another address, and Redis itself cannot connect out', async () => {
@@ -400,6 +401,25 @@ describe('limits and the end of a session', () => {
 
 afterAll(() => {
   FakeWebContainer.behaviour = {};
+});
+
+describe('a lab host that dies', () => {
+  it.each(['setpriv', 'keeper'])('takes its sessions\' redis-servers with it, even when killed outright (%s)', { timeout: 30_000 }, async (launcher) => {
+    const sessionsModule = new URL('../../playground/server/redis-sessions.ts', import.meta.url).href;
+    const host = spawn(process.execPath, ['--input-type=module', '-e', `
+      const { RedisSessions } = await import(${JSON.stringify(sessionsModule)});
+      const sessions = new RedisSessions({ launcher: ${JSON.stringify(launcher)} });
+      const ports = [];
+      for (let i = 0; i < 2; i++) ports.push((await sessions.connect(sessions.create().token)).server.port);
+      console.log(JSON.stringify(ports));
+      setInterval(() => {}, 1000);
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(() => host.kill('SIGKILL'));
+    const ports = await new Promise<number[]>((resolve) => host.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()) as number[])));
+    expect(ports.flatMap(redisServersOn).length).toBe(2);
+    host.kill('SIGKILL');
+    await eventually(() => ports.flatMap(redisServersOn).length === 0, 'the orphaned redis-servers to exit', 5000);
+  });
 });
 
 describe('relay settings from the environment', () => {
