@@ -26,7 +26,7 @@ export interface RedisRelayOptions extends RedisSessionOptions {
   allowedOrigins?: string[];
   /** The class's join token, when the host has one: only a browser that opened the join link gets a session. */
   joinToken?: string;
-  log?: (entry: Record<string, unknown>) => void;
+  log?: (entry: { msg: string; [key: string]: unknown }) => void;
 }
 
 /** What POST /redis-relay/session answers. */

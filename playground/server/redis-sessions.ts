@@ -83,10 +83,10 @@ export class RedisSessions {
   readonly limits: Required<RedisSessionLimits>;
   private entries = new Map<string, Entry>();
   private closed = false;
-  private readonly log: (entry: Record<string, unknown>) => void;
+  private readonly log: (entry: { msg: string; [key: string]: unknown }) => void;
   private readonly launcher: 'setpriv' | 'keeper';
 
-  constructor(limits: RedisSessionOptions = {}, log: (entry: Record<string, unknown>) => void = () => undefined) {
+  constructor(limits: RedisSessionOptions = {}, log: (entry: { msg: string; [key: string]: unknown }) => void = () => undefined) {
     this.limits = {
       maxmemory: limits.maxmemory ?? '32mb',
       idleMs: limits.idleMs ?? 10 * 60_000,
