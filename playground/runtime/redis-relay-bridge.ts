@@ -47,23 +47,42 @@ export async function createRelaySession(access: RelayAccess): Promise<{ session
   }
 }
 
+/** At most one look at the session (and renewal) this often, however many connections fail. */
+const RENEW_EVERY_MS = 3000;
+
 export class RelayBridge {
-  private readonly url: string;
-  private readonly session: RelaySession;
+  private url = '';
+  private session!: RelaySession;
   private readonly access: RelayAccess;
   private readonly write: (line: string) => unknown;
+  private readonly notice: (text: string) => void;
   private readonly connections = new Map<number, { ws: WebSocket; queue: Uint8Array<ArrayBuffer>[] }>();
   private ended = false;
+  private lastRenewal = 0;
+  private renewing: Promise<void> | undefined;
 
-  /** `write` sends one line to the supervisor's stdin. */
-  constructor(access: RelayAccess, session: RelaySession, write: (line: string) => unknown) {
+  /**
+   * `write` sends one line to the supervisor's stdin; `notice` tells the learner something happened to their
+   * hosted Redis (it was renewed after its session ended).
+   */
+  constructor(access: RelayAccess, session: RelaySession, write: (line: string) => unknown, notice: (text: string) => void = () => undefined) {
     this.access = access;
-    this.session = session;
     this.write = write;
-    const url = new URL(session.relay, access.origin);
+    this.notice = notice;
+    this.use(session);
+  }
+
+  private use(session: RelaySession): void {
+    this.session = session;
+    const url = new URL(session.relay, this.access.origin);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('token', session.token);
     this.url = url.toString();
+  }
+
+  /** The session's token now (it changes when an ended session is renewed). */
+  get token(): string {
+    return this.session.token;
   }
 
   /** Open WebSockets, for tests and figures. */
@@ -94,7 +113,9 @@ export class RelayBridge {
     ws.binaryType = 'arraybuffer';
     const entry = { ws, queue: [] as Uint8Array<ArrayBuffer>[] };
     this.connections.set(conn, entry);
+    let opened = false;
     ws.addEventListener('open', () => {
+      opened = true;
       for (const bytes of entry.queue) ws.send(bytes);
       entry.queue = [];
     });
@@ -105,12 +126,42 @@ export class RelayBridge {
       }
     });
     const closed = () => {
+      // Refused before it opened: the session may have ended (idle, lifetime, a host restart).
+      if (!opened) void this.renewIfEnded();
       if (this.connections.get(conn) !== entry) return;
       this.connections.delete(conn);
       this.send({ type: 'tunnel', op: 'close', conn });
     };
     ws.addEventListener('close', closed);
     ws.addEventListener('error', closed);
+  }
+
+  /**
+   * When the host no longer knows the session, ask for a new one, so the lab's Redis clients (which reconnect by
+   * themselves) get a working, if empty, Redis again instead of failing until the lab is restarted.
+   */
+  private renewIfEnded(): Promise<void> {
+    if (this.ended || this.renewing || Date.now() - this.lastRenewal < RENEW_EVERY_MS) return this.renewing ?? Promise.resolve();
+    this.lastRenewal = Date.now();
+    this.renewing = (async () => {
+      const fetcher = this.access.fetch ?? fetch;
+      const check = await fetcher(new URL('/redis-relay/session', this.access.origin), {
+        headers: { authorization: `Bearer ${this.session.token}` },
+        signal: AbortSignal.timeout(this.access.timeoutMs ?? 5000),
+      }).catch(() => undefined);
+      if (check?.status !== 404 || this.ended) return;
+      const created = await createRelaySession(this.access);
+      if (this.ended) return;
+      if ('session' in created) {
+        this.use(created.session);
+        this.notice('The hosted Redis session had ended, so a new, empty one was started; data stored before is gone.');
+      } else {
+        this.notice(`The hosted Redis session has ended and no new one could be started: ${created.reason}.`);
+      }
+    })().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
   }
 
   private send(command: Record<string, unknown>): void {

@@ -110,7 +110,10 @@ export class WebContainerRuntime implements Runtime {
     this.process = process;
     const writer = process.input.getWriter();
     this.writer = writer;
-    if (hosted) this.bridge = new RelayBridge(hosted.access, hosted.session, (line) => writer.write(line));
+    if (hosted) {
+      const notice = (text: string) => this.dispatch({ type: 'log', t: Date.now(), name: 'redis', stream: 'stderr', text });
+      this.bridge = new RelayBridge(hosted.access, hosted.session, (line) => writer.write(line), notice);
+    }
     void this.read(process);
     void process.exit.then((code) => {
       this.replies.rejectAll(`the lab supervisor exited (code ${code})`);

@@ -3,6 +3,7 @@
  * the outside) reaches a real Redis on the lab host.
  *
  *   POST   /redis-relay/session   (page's own origin) → 201 { token, relay, backend, maxmemory, idleSeconds }
+ *   GET    /redis-relay/session   Authorization: Bearer <token> → 204 while the session lives, else 404
  *   DELETE /redis-relay/session   Authorization: Bearer <token> → 204; the session's Redis is stopped
  *   GET    /redis-relay?token=…   WebSocket upgrade: one WebSocket carries one TCP connection, as binary frames
  *
@@ -120,12 +121,13 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
       } catch (error) {
         reply(error instanceof RedisSessionError ? error.status : 500, { error: (error as Error).message });
       }
-    } else if (req.method === 'DELETE') {
+    } else if (req.method === 'GET' || req.method === 'DELETE') {
       const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      void sessions.end(token).then((ended) => (ended ? reply(204) : reply(404, { error: 'Unknown or ended Redis session.' })));
+      const alive = req.method === 'GET' ? Promise.resolve(sessions.get(token) !== undefined) : sessions.end(token);
+      void alive.then((found) => (found ? reply(204) : reply(404, { error: 'Unknown or ended Redis session.' })));
     } else {
-      res.setHeader('allow', 'POST, DELETE');
-      reply(405, { error: 'Use POST to create a Redis session and DELETE to end it.' });
+      res.setHeader('allow', 'POST, GET, DELETE');
+      reply(405, { error: 'Use POST to create a Redis session, GET to see whether it lives and DELETE to end it.' });
     }
     return true;
   }

@@ -17,6 +17,7 @@ import { freePort, waitForPort } from '../../playground/lab/ports.js';
 import { startTunnel } from '../../playground/lab/redis/tunnel.js';
 import { buildSandboxSnapshot } from '../../playground/build/sandbox-snapshot.ts';
 import type { LabEvent } from '../../playground/runtime/types.ts';
+import { createRelaySession, RelayBridge, type RelayAccess } from '../../playground/runtime/redis-relay-bridge.ts';
 import { WebContainerRuntime, type ContainerApi } from '../../playground/runtime/webcontainer-runtime.ts';
 import { attachRedisRelay, type RedisRelayOptions, type RelaySessionInfo } from '../../playground/server/redis-relay.ts';
 import { loadLesson } from '../../playground/server/lessons.ts';
@@ -401,6 +402,56 @@ describe('limits and the end of a session', () => {
 
 afterAll(() => {
   FakeWebContainer.behaviour = {};
+});
+
+describe('the page bridge', () => {
+  /** The tunnel in page mode and the page's bridge, joined directly (in the sandbox, the supervisor's stdio joins them). */
+  async function overThePage(relay: Relay) {
+    const access: RelayAccess = {
+      origin: relay.origin,
+      fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), origin: relay.origin } }),
+      openSocket: (url) => new WebSocket(url, { headers: { origin: relay.origin } } as unknown as string[]),
+    };
+    const created = await createRelaySession(access);
+    if (!('session' in created)) throw new Error(created.reason);
+    const notices: string[] = [];
+    let tunnel: Awaited<ReturnType<typeof startTunnel>> | undefined;
+    const bridge = new RelayBridge(access, created.session, (line) => tunnel?.receive(JSON.parse(line) as Record<string, unknown>), (text) => notices.push(text));
+    tunnel = await startTunnel({ port: 0, emit: (message) => bridge.handle(message) });
+    const client = new Redis(tunnel.port, '127.0.0.1', { retryStrategy: () => 100 });
+    cleanups.push(() => tunnel?.close(), () => client.disconnect(), () => bridge.end());
+    return { bridge, client, notices };
+  }
+
+  it('renews a session that ended under a running lab, and says the old data is gone', async () => {
+    const relay = await startRelay();
+    const { bridge, client, notices } = await overThePage(relay);
+    await client.set('k', 'v');
+    expect(await client.get('k')).toBe('v');
+    const first = bridge.token;
+    await fetch(`${relay.origin}/redis-relay/session`, { method: 'DELETE', headers: { origin: relay.origin, authorization: `Bearer ${first}` } });
+    await eventually(() => bridge.token !== first, 'a new session', 10_000);
+    expect(await client.ping()).toBe('PONG');
+    expect(await client.get('k')).toBeNull();
+    expect(notices).toEqual([expect.stringMatching(/new, empty one was started/)]);
+    expect(relay.relay.sessions.size).toBe(1);
+    await bridge.end();
+    expect(relay.relay.sessions.size).toBe(0);
+  });
+
+  it('does not start a new session when a connection is refused but the session lives', async () => {
+    const relay = await startRelay({ maxConnections: 1 });
+    const { bridge, client, notices } = await overThePage(relay);
+    await client.ping();
+    const first = bridge.token;
+    const second = client.duplicate({ retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    cleanups.push(() => second.disconnect());
+    await expect(second.ping()).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(bridge.token).toBe(first);
+    expect(notices).toEqual([]);
+    expect(relay.relay.sessions.size).toBe(1);
+  });
 });
 
 describe('a lab host that dies', () => {
