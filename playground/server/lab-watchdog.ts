@@ -44,15 +44,20 @@ interface Tracked {
   known: Set<number>;
   namespace: string | undefined;
   /** Per pid: CPU ticks and runnable time samples over the last cpuSeconds. */
-  cpu: Map<number, { at: number; ticks: number; runnableNs: number }[]>;
+  cpu: Map<number, { at: number; ticks: number; runnableNs: number; switches: number }[]>;
   usage: LabUsage;
   ended: boolean;
   lastFileCount: number;
 }
 
 const FILE_COUNT_EVERY_MS = 2000;
-/** A process counts as spinning when it was running or ready to run for this share of the whole window. */
+/**
+ * A process counts as spinning when its main thread was running or ready to run for this share of the whole
+ * window and almost never waited for anything. A busy but healthy event loop still waits between bursts; a
+ * loaded machine makes a spinning process wait for the CPU, which counts as runnable, not as waiting.
+ */
 const BUSY_SHARE = 0.9;
+const WAITS_PER_SECOND = 1;
 
 /** Count entries under `dir` without following links, stopping once past `stopAt`. */
 export async function countFiles(dir: string, stopAt: number): Promise<number> {
@@ -180,7 +185,7 @@ export class LabWatchdog {
       const samples = entry.cpu.get(info.pid) ?? [];
       const previous = samples.at(-1);
       if (previous && now > previous.at) cpuPercent += (((info.cpuTicks - previous.ticks) / TICKS_PER_SECOND) * 1000 * 100) / (now - previous.at);
-      samples.push({ at: now, ticks: info.cpuTicks, runnableNs: info.runnableNs });
+      samples.push({ at: now, ticks: info.cpuTicks, runnableNs: info.runnableNs, switches: info.voluntarySwitches });
       while (samples.length > 2 && now - samples[1]!.at >= windowMs) samples.shift();
       entry.cpu.set(info.pid, samples);
     }
@@ -229,8 +234,10 @@ export class LabWatchdog {
       const first = samples?.[0];
       const last = samples?.at(-1);
       if (first && last && last.at - first.at >= windowMs) {
+        const spanMs = last.at - first.at;
         const busyMs = (last.runnableNs - first.runnableNs) / 1e6;
-        if (busyMs >= BUSY_SHARE * (last.at - first.at)) {
+        const waits = last.switches - first.switches;
+        if (busyMs >= BUSY_SHARE * spanMs && waits <= (WAITS_PER_SECOND * spanMs) / 1000) {
           killQuietly(info.pid);
           entry.cpu.delete(info.pid);
           entry.lab.onLimit({

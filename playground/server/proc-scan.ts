@@ -20,6 +20,8 @@ export interface ProcessInfo {
    * all the time even when a loaded machine gives it little CPU, so this tells spinning from busy.
    */
   runnableNs: number;
+  /** Times the main thread gave up the CPU to wait (for I/O, a timer, a lock). A busy loop never does. */
+  voluntarySwitches: number;
   /** Start time since boot in clock ticks: together with pid it identifies a process across pid reuse. */
   startTicks: number;
   /** Inode of the pid namespace, e.g. "pid:[4026532845]". */
@@ -58,9 +60,10 @@ export async function readProcess(pid: number, { namespace = false } = {}): Prom
     const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
     const [runNs, waitNs] = (schedstat ?? '').split(' ').map(Number);
     const runnableNs = schedstat ? runNs! + waitNs! : (parsed.cpuTicks / TICKS_PER_SECOND) * 1e9;
+    const voluntarySwitches = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
     const innerPid = Number(/^NSpid:.*?(\d+)\s*$/m.exec(status)?.[1] ?? pid);
     const pidNamespace = namespace ? await fs.readlink(`/proc/${pid}/ns/pid`).catch(() => undefined) : undefined;
-    return { pid, ppid: parsed.ppid, sid: parsed.sid, uid, rss: parsed.rssPages * PAGE_BYTES, cpuTicks: parsed.cpuTicks, runnableNs, startTicks: parsed.startTicks, pidNamespace, innerPid, name: parsed.name };
+    return { pid, ppid: parsed.ppid, sid: parsed.sid, uid, rss: parsed.rssPages * PAGE_BYTES, cpuTicks: parsed.cpuTicks, runnableNs, voluntarySwitches, startTicks: parsed.startTicks, pidNamespace, innerPid, name: parsed.name };
   } catch {
     return undefined; // it exited while we looked
   }
