@@ -28,7 +28,7 @@ export function redisTitle(backend: string | undefined): string {
     case 'js-redis-server':
       return 'Redis (JavaScript server in the sandbox)';
     case 'hosted':
-      return 'Redis (hosted on the lab host, through the relay)';
+      return 'Redis (hosted, on the lab host)';
     case 'external':
       return 'Redis (external, from REDIS_URL)';
     case undefined:

@@ -16,7 +16,7 @@ describe('cluster view words', () => {
   it('says where Redis runs', () => {
     expect(redisTitle('redis-server')).toBe('Redis (redis-server, on the lab host)');
     expect(redisTitle('js-redis-server')).toBe('Redis (JavaScript server in the sandbox)');
-    expect(redisTitle('hosted')).toBe('Redis (hosted on the lab host, through the relay)');
+    expect(redisTitle('hosted')).toBe('Redis (hosted, on the lab host)');
     expect(redisTitle('external')).toMatch(/^Redis \(external/);
     expect(redisTitle(undefined)).toBe('Redis');
   });
