@@ -620,15 +620,19 @@ function stepLine(s: StepResult): string {
 
 // ---------------------------------------------------------------- main
 
+/** labs that came up and are being measured */
 const labs: TabLab[] = [];
+/** every tab opened, including those whose lab failed to come up, so clean-up closes them all */
+const everyTab: TabLab[] = [];
+const failedOpens: Array<{ runningLabs: number; error: string }> = [];
 let server: StartedServer | undefined;
 let cleaning: Promise<void> | undefined;
 
 /** Close every lab, wait for the host to tear them down, stop the host; then look for any LAB_ID left over. */
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
-    const ids = new Set(labs.map((l) => l.labId).filter(Boolean));
-    for (const lab of labs) lab.close();
+    const ids = new Set(everyTab.map((l) => l.labId).filter(Boolean));
+    for (const lab of everyTab) lab.close();
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && [...processesByLab().keys()].some((id) => ids.has(id))) await sleep(250);
     await server?.stop();
@@ -691,17 +695,30 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`opening labs ${labs.length + 1}…${target} `);
     const t0 = performance.now();
+    let failuresInARow = 0;
     while (labs.length < target) {
       const lab = new TabLab(labs.length + 1, server.url, origin);
-      labs.push(lab);
+      everyTab.push(lab);
       try {
         await lab.bringUp(lesson.slug, lesson.solution);
+        labs.push(lab);
+        failuresInARow = 0;
+        process.stdout.write('.');
       } catch (error) {
-        console.log('');
-        stopReason = `lab ${lab.index} could not be opened: ${(error as Error).message}`;
-        break ramp;
+        // A tab whose lab fails to come up: the learner would see it. Count it, close it, try once more; two in a
+        // row end the ramp.
+        const message = (error as Error).message;
+        failedOpens.push({ runningLabs: labs.length, error: message });
+        lab.close();
+        process.stdout.write('x');
+        if (++failuresInARow >= 2) {
+          console.log('');
+          stopReason = `two labs in a row could not be opened with ${labs.length} running; the last: ${message}`;
+          break ramp;
+        }
+        console.log(`\n  ${message} — closing it and trying again`);
+        await sleep(2000);
       }
-      process.stdout.write('.');
     }
     console.log(` ${round((performance.now() - t0) / 1000, 1)} s; settling ${SETTLE_S} s, measuring ${WINDOW_S} s`);
     await sleep(SETTLE_S * 1000);
@@ -733,6 +750,10 @@ async function main(): Promise<void> {
     `\nMost labs held: ${fullyHeld.at(-1)?.labs ?? 0}; most held with event p95 < ${AIM.p95Ms} ms: ${best?.labs ?? 0} ` +
       `(aim: ${AIM.labs}) — ${best && best.labs >= AIM.labs ? 'aim met' : 'aim MISSED'}`,
   );
+  if (failedOpens.length) {
+    console.log(`Labs that did not come up (${failedOpens.length}):`);
+    for (const f of failedOpens) console.log(`  with ${f.runningLabs} running: ${f.error}`);
+  }
   console.log(`Load average: at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at the last step ${loadAtEnd.map((l) => l.toFixed(2)).join(' ')}`);
 
   const out = path.join(import.meta.dirname, 'results', `lab-host-load-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -747,6 +768,7 @@ async function main(): Promise<void> {
         idleUsedMb: round(idle.usedKb / 1024, 0),
         steps: results,
         stopReason,
+        failedOpens,
         loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd },
       },
       null,
