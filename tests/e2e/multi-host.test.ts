@@ -11,7 +11,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page, WebSocket as PageSocket } from 'playwright-core';
+import type { Browser, Locator, Page, WebSocket as PageSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxStandaloneConfig } from '../../scripts/lib/nginx-config.ts';
 import { spawnStart, type StartedServer } from '../../scripts/lib/spawn-start.ts';
@@ -162,71 +162,81 @@ describe('several lab hosts behind nginx', () => {
     const status = page.locator('.pg-status-line');
     const notice = page.locator('.pg-notice');
     const editor = page.getByRole('region', { name: 'Editor' });
-
-    // Edit: the editor's files now differ from the starter (not saved, as a learner would leave them).
-    await editor.locator('.monaco-editor .view-lines').click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(edited);
-    await editor.getByText(/Unsaved/).first().waitFor();
-
-    // Run, then reshape the cluster: four instances, least-connections.
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await status.filter({ hasText: 'Running: 3 of 3 instances up.' }).waitFor({ timeout: 60_000 });
-    await page.getByRole('button', { name: 'Add instance' }).click();
-    await status.filter({ hasText: 'Running: 4 of 4 instances up.' }).waitFor({ timeout: 60_000 });
-    await page.getByLabel('Balancing').selectOption('least-connections');
-    await waitFor('the strategy change', async () => (balancer(sockets[0]!)?.strategy === 'least-connections' ? true : undefined));
-
-    // Which host holds the lab? The one the `opened` message names. Kill it outright.
-    expect(sockets).toHaveLength(1);
-    const first = sockets[0]!;
-    const victim = hostOf(openedHost(first)!);
-    const survivor = hosts.find((h) => h !== victim)!;
-    process.kill(victim.server.pid, 'SIGKILL');
-
-    // The page says what happened, and the cluster is back, in the same shape, on the other host.
-    await notice.filter({ hasText: /lab host you were using went away.*rebuilt.*Nothing you wrote was lost/ }).waitFor({ timeout: 90_000 });
-    // The status line, which stays in view while the learner scrolls, says so too.
-    await status.filter({ hasText: /^Running: 4 of 4 instances up\. \(Rebuilt on lab host .+ after the previous host went away\.\)/ }).waitFor({ timeout: 60_000 });
-    expect(first.closed).toBe(true);
-    const second = sockets.at(-1)!;
-    expect(second).not.toBe(first);
-    expect(hostOf(openedHost(second)!)).toBe(survivor);
-    await expect(notice.innerText()).resolves.toContain(openedHost(second)!);
-
-    // The rebuilt lab was opened with the edited files, and the edited code is what answers.
-    const open = second.sent.find((m) => m.op === 'open') as { files: { path: string; content: string }[] } | undefined;
-    expect(open?.files.find((f) => f.path === 'server.js')?.content).toContain(MARK);
-    await waitFor('the rebuilt balancer to switch back to least-connections', async () => (balancer(second)?.strategy === 'least-connections' ? true : undefined));
-    // A virtual user's visit goes through the new balancer to an instance (the lab's network is its own, so the
-    // test asks the page rather than the port): the answer comes from the edited code.
-    await page.getByRole('button', { name: 'Visit as Alice' }).click();
-    const visit = await waitFor('Alice\'s visit', async () => userEvents(second).find((e) => e.action === 'visit'));
-    expect(visit.status).toBe(200);
-    expect(JSON.parse(String(visit.body))).toMatchObject({ message: MARK });
-    // The editor still holds the edit.
-    await expect(editor.locator('.view-lines').innerText()).resolves.toContain(MARK);
-
-    // Now the other host goes too: nothing answers, and after a few attempts the page says so and offers Reconnect.
-    process.kill(survivor.server.pid, 'SIGKILL');
-    const reconnect = page.getByRole('button', { name: 'Reconnect' });
-    await reconnect.waitFor({ timeout: 90_000 });
-    await status.filter({ hasText: /No lab host answered after \d+ attempts/ }).waitFor();
-    await expect(status.innerText()).resolves.toMatch(/Your edits are safe in the editor/);
-
-    // A host comes back on the same address; Reconnect, from the keyboard, rebuilds the lab once more.
-    survivor.server = await spawnStart({ env, port: survivor.port });
-    await reconnect.focus();
-    await page.keyboard.press('Enter');
-    await status.filter({ hasText: 'Running: 4 of 4 instances up.' }).waitFor({ timeout: 90_000 });
-    const third = sockets.at(-1)!;
-    expect(hostOf(openedHost(third)!)).toBe(survivor);
-    const open3 = third.sent.find((m) => m.op === 'open') as { files: { path: string; content: string }[] } | undefined;
-    expect(open3?.files.find((f) => f.path === 'server.js')?.content).toContain(MARK);
-    await expect(editor.locator('.view-lines').innerText()).resolves.toContain(MARK);
-
+    try {
+      await learnerLosesHosts(page, sockets, { status, notice, editor });
+    } catch (error) {
+      // What the learner saw, and what nginx said, make a failure readable.
+      const seen = async (l: Locator) => (await l.innerText({ timeout: 1000 }).catch(() => '(not shown)')).trim();
+      const nginxLog = await fs.readFile(path.join(dir, 'error.log'), 'utf8').catch(() => '');
+      console.error(`status: ${await seen(status)}\nnotice: ${await seen(notice)}\nlab sockets: ${sockets.length}\nnginx error.log (end):\n${nginxLog.slice(-2000)}`);
+      throw error;
+    }
     expect(errors).toEqual([]);
     await context.close();
   });
 });
+
+async function learnerLosesHosts(page: Page, sockets: LabSocket[], { status, notice, editor }: Record<'status' | 'notice' | 'editor', Locator>): Promise<void> {
+  // Edit: the editor's files now differ from the starter (not saved, as a learner would leave them).
+  await editor.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(edited);
+  await editor.getByText(/Unsaved/).first().waitFor();
+
+  // Run, then reshape the cluster: four instances, least-connections.
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await status.filter({ hasText: 'Running: 3 of 3 instances up.' }).waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Add instance' }).click();
+  await status.filter({ hasText: 'Running: 4 of 4 instances up.' }).waitFor({ timeout: 60_000 });
+  await page.getByLabel('Balancing').selectOption('least-connections');
+  await waitFor('the strategy change', async () => (balancer(sockets[0]!)?.strategy === 'least-connections' ? true : undefined));
+
+  // Which host holds the lab? The one the `opened` message names. Kill it outright.
+  expect(sockets).toHaveLength(1);
+  const first = sockets[0]!;
+  const victim = hostOf(openedHost(first)!);
+  const survivor = hosts.find((h) => h !== victim)!;
+  process.kill(victim.server.pid, 'SIGKILL');
+
+  // The page says what happened, and the cluster is back, in the same shape, on the other host.
+  await notice.filter({ hasText: /lab host you were using went away.*rebuilt.*Nothing you wrote was lost/ }).waitFor({ timeout: 90_000 });
+  // The status line, which stays in view while the learner scrolls, says so too.
+  await status.filter({ hasText: /^Running: 4 of 4 instances up\. \(Rebuilt on lab host .+ after the previous host went away\.\)/ }).waitFor({ timeout: 60_000 });
+  expect(first.closed).toBe(true);
+  const second = sockets.at(-1)!;
+  expect(second).not.toBe(first);
+  expect(hostOf(openedHost(second)!)).toBe(survivor);
+  await expect(notice.innerText()).resolves.toContain(openedHost(second)!);
+
+  // The rebuilt lab was opened with the edited files, and the edited code is what answers.
+  const open = second.sent.find((m) => m.op === 'open') as { files: { path: string; content: string }[] } | undefined;
+  expect(open?.files.find((f) => f.path === 'server.js')?.content).toContain(MARK);
+  await waitFor('the rebuilt balancer to switch back to least-connections', async () => (balancer(second)?.strategy === 'least-connections' ? true : undefined));
+  // A virtual user's visit goes through the new balancer to an instance (the lab's network is its own, so the
+  // test asks the page rather than the port): the answer comes from the edited code.
+  await page.getByRole('button', { name: 'Visit as Alice' }).click();
+  const visit = await waitFor('Alice\'s visit', async () => userEvents(second).find((e) => e.action === 'visit'));
+  expect(visit.status).toBe(200);
+  expect(JSON.parse(String(visit.body))).toMatchObject({ message: MARK });
+  // The editor still holds the edit.
+  await expect(editor.locator('.view-lines').innerText()).resolves.toContain(MARK);
+
+  // Now the other host goes too: nothing answers, and after a few attempts the page says so and offers Reconnect.
+  process.kill(survivor.server.pid, 'SIGKILL');
+  const reconnect = page.getByRole('button', { name: 'Reconnect' });
+  await reconnect.waitFor({ timeout: 90_000 });
+  await status.filter({ hasText: /No lab host answered after \d+ attempts/ }).waitFor();
+  await expect(status.innerText()).resolves.toMatch(/Your edits are safe in the editor/);
+
+  // A host comes back on the same address; Reconnect, from the keyboard, rebuilds the lab once more.
+  survivor.server = await spawnStart({ env, port: survivor.port });
+  await reconnect.focus();
+  await page.keyboard.press('Enter');
+  await status.filter({ hasText: 'Running: 4 of 4 instances up.' }).waitFor({ timeout: 90_000 });
+  const third = sockets.at(-1)!;
+  expect(hostOf(openedHost(third)!)).toBe(survivor);
+  const open3 = third.sent.find((m) => m.op === 'open') as { files: { path: string; content: string }[] } | undefined;
+  expect(open3?.files.find((f) => f.path === 'server.js')?.content).toContain(MARK);
+  await expect(editor.locator('.view-lines').innerText()).resolves.toContain(MARK);
+}
