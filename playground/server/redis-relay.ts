@@ -42,10 +42,20 @@ export interface RelaySessionInfo {
 
 /**
  * Relay settings from the lab host's environment; undefined when REDIS_RELAY=off. Throws a readable error for a
- * malformed value.
+ * malformed value, and for REDIS_RELAY=namespace: sharing one external Redis between learners is refused because
+ * this relay cannot guarantee their isolation there (docs/redis-relay.md).
  */
 export function relayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RedisRelayOptions | undefined {
-  if (env.REDIS_RELAY === 'off') return undefined;
+  const mode = env.REDIS_RELAY || 'on';
+  if (mode === 'off') return undefined;
+  if (mode === 'namespace') {
+    throw new Error(
+      'REDIS_RELAY=namespace is not supported: on one shared Redis (REDIS_URL) the relay cannot keep learners\' keys and ' +
+        'pub/sub channels apart without rewriting every command, so it never shares it. Install redis-server (each ' +
+        'in-browser lab then gets its own) or set REDIS_RELAY=off. Why: docs/redis-relay.md.',
+    );
+  }
+  if (mode !== 'on') throw new Error(`REDIS_RELAY must be on or off, got "${mode}"`);
   const whole = (name: string, scale = 1): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;

@@ -482,5 +482,8 @@ describe('relay settings from the environment', () => {
     });
     expect(() => relayOptionsFromEnv({ REDIS_RELAY_IDLE_SECONDS: 'soon' })).toThrow(/REDIS_RELAY_IDLE_SECONDS must be a whole number/);
     expect(() => relayOptionsFromEnv({ REDIS_RELAY_MAXMEMORY: 'lots' })).toThrow(/REDIS_RELAY_MAXMEMORY/);
+    expect(() => relayOptionsFromEnv({ REDIS_RELAY: 'namespace', REDIS_URL: 'redis://shared:6379' })).toThrow(/not supported.*cannot keep learners' keys and pub\/sub channels apart/);
+    expect(() => relayOptionsFromEnv({ REDIS_RELAY: 'maybe' })).toThrow(/on or off/);
+    expect(relayOptionsFromEnv({})).toBeDefined();
   });
 });
