@@ -423,6 +423,19 @@ describe('the page bridge', () => {
     return { bridge, client, notices };
   }
 
+  it('carries large and binary values intact, cut into tunnel-sized pieces both ways', async () => {
+    const relay = await startRelay();
+    const { client } = await overThePage(relay);
+    const bytes = Buffer.alloc(1024 * 1024 + 7);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >> 8)) & 0xff;
+    await client.set('blob', bytes);
+    const back = await client.getBuffer('blob');
+    expect(back?.length).toBe(bytes.length);
+    expect(back?.equals(bytes)).toBe(true);
+    const many = await Promise.all(Array.from({ length: 200 }, (_, i) => client.set(`k${i}`, String(i)).then(() => client.get(`k${i}`))));
+    expect(many).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
+  });
+
   it('renews a session that ended under a running lab, and says the old data is gone', async () => {
     const relay = await startRelay();
     const { bridge, client, notices } = await overThePage(relay);
