@@ -1,3 +1,4 @@
+import { HEARTBEAT_MS, MISSED_HEARTBEATS } from './heartbeat.ts';
 import { PendingReplies } from './pending-replies.ts';
 import type { LabCommand, LabEvent, LabFile, OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
 import type { HostMessage, LabCloseCode } from '../server/lab-protocol.ts';
@@ -25,11 +26,16 @@ export class ServerRuntime implements Runtime {
 
   private readonly url: string;
   private readonly createSocket: (url: string) => WebSocket;
+  private readonly heartbeatMs: number;
 
-  /** `createSocket` lets Node tests open the socket with an Origin header, as a browser would send. */
-  constructor(url: string = ServerRuntime.defaultUrl(), createSocket: (url: string) => WebSocket = (u) => new WebSocket(u)) {
+  /**
+   * `createSocket` lets Node tests open the socket with an Origin header, as a browser would send; `heartbeatMs`
+   * must match the host's (tests shorten both).
+   */
+  constructor(url: string = ServerRuntime.defaultUrl(), createSocket: (url: string) => WebSocket = (u) => new WebSocket(u), { heartbeatMs = HEARTBEAT_MS } = {}) {
     this.url = url;
     this.createSocket = createSocket;
+    this.heartbeatMs = heartbeatMs;
   }
 
   static defaultUrl(): string {
@@ -54,9 +60,22 @@ export class ServerRuntime implements Runtime {
         this.setStatus({ state: 'ready' });
         resolve();
       });
-      socket.addEventListener('message', (message) => this.receive(String(message.data)));
-      socket.addEventListener('close', (event) => {
+      // The host speaks at least every HEARTBEAT_MS; silence far beyond that means it vanished without a close.
+      let lastHeard = Date.now();
+      const silence = setInterval(() => {
+        if (connected && Date.now() - lastHeard > this.heartbeatMs * MISSED_HEARTBEATS) onClose({ reason: 'the lab host stopped answering' });
+      }, this.heartbeatMs / 2);
+      socket.addEventListener('message', (message) => {
+        lastHeard = Date.now();
+        this.receive(String(message.data));
+      });
+      let handled = false;
+      const onClose = (event: { reason: string }) => {
+        if (handled) return;
+        handled = true;
+        clearInterval(silence);
         if (this.socket !== socket && this.socket !== undefined) return;
+        if (socket.readyState !== WebSocket.CLOSED) socket.close();
         const ended = this.ended;
         const detail = ended
           ? `The lab host ended your lab: ${ended.reason}.`
@@ -75,7 +94,8 @@ export class ServerRuntime implements Runtime {
         // on another host; a lab ended on purpose (idle, over a limit) waits for the learner.
         const recoverable = !(ended && DELIBERATE.has(ended.code));
         this.setStatus({ state: 'lost', detail, recoverable, ...(ended ? { code: ended.code } : {}) });
-      });
+      };
+      socket.addEventListener('close', onClose);
     });
   }
 
@@ -87,6 +107,8 @@ export class ServerRuntime implements Runtime {
       return;
     }
     switch (message.op) {
+      case 'heartbeat':
+        break;
       case 'event':
         this.emit(message.event as LabEvent);
         break;

@@ -10,6 +10,7 @@ import { chooseIsolation, type IsolationChoice } from './lab-sandbox.ts';
 import { SlotPool } from './lab-slots.ts';
 import { LabWatchdog, type LimitHit } from './lab-watchdog.ts';
 import { parseClientMessage, LIMITS, type HostMessage } from './lab-protocol.ts';
+import { HEARTBEAT_MS } from '../runtime/heartbeat.ts';
 import { OutputBudget } from './output-budget.ts';
 import { startCommand } from '../runtime/start-command.ts';
 import { isolationHeaders } from './static-site.ts';
@@ -36,6 +37,8 @@ export interface LabHostOptions {
   /** Names this host in `opened` messages and logs; defaults to hostname:pid. */
   name?: string;
   log?: (entry: Record<string, unknown>) => void;
+  /** How often to send heartbeats and pings (tests shorten it). */
+  heartbeatMs?: number;
 }
 
 export interface LabSummary {
@@ -91,6 +94,11 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://host');
     if (url.pathname !== LAB_PATH) return;
+    if (closing) {
+      // A page failing over must not land on a host that is about to go.
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis lab host is shutting down.\n');
+      return;
+    }
     const verdict = checkUpgrade(req, { allowedOrigins: options.allowedOrigins, joinToken: options.joinToken });
     if (!verdict.ok) {
       log({ level: 'warn', msg: 'refused lab connection', reason: verdict.reason, origin: req.headers.origin ?? null, address: req.socket.remoteAddress });
@@ -121,6 +129,19 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
       log({ level: 'info', msg: 'lab idle', lab: hosted?.lab.id ?? null });
       end('idle', `This lab was closed after ${limits.idleMinutes} minutes without activity. Press Run to start a fresh one; your files are safe in this page.`);
     }, Math.min(idleMs, 30_000));
+    // Heartbeats tell the page the host is alive; pings (answered by the browser itself) tell the host the page is.
+    let answeredPing = true;
+    ws.on('pong', () => (answeredPing = true));
+    const heartbeatTimer = setInterval(() => {
+      if (!answeredPing) {
+        log({ level: 'info', msg: 'lab connection unresponsive', lab: hosted?.lab.id ?? null });
+        ws.terminate();
+        return;
+      }
+      answeredPing = false;
+      ws.ping();
+      send({ op: 'heartbeat' });
+    }, options.heartbeatMs ?? HEARTBEAT_MS);
     const droppedTimer = setInterval(() => {
       const dropped = budget.takeDropped();
       if (dropped > 0) {
@@ -217,6 +238,7 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
       closed = true;
       clearInterval(idleTimer);
       clearInterval(droppedTimer);
+      clearInterval(heartbeatTimer);
       if (!hosted) return;
       const ending = hosted;
       hosted = undefined;

@@ -46,7 +46,11 @@ export type HostMessage =
   | { op: 'error'; message: string }
   /** A process in the lab hit one of the host's limits; `limit` is its name (e.g. "memory per process"). */
   | { op: 'limit'; limit: string; message: string }
-  | { op: 'closed'; reason: string; code: LabCloseCode };
+  | { op: 'closed'; reason: string; code: LabCloseCode }
+  /** Sent every HEARTBEAT_MS, so a page can tell a quiet lab from a host that vanished without closing the socket. */
+  | { op: 'heartbeat' };
+
+export { HEARTBEAT_MS } from '../runtime/heartbeat.ts';
 
 /** Parse one WebSocket text frame from a browser. */
 export function parseClientMessage(raw: string): { ok: true; message: ClientMessage } | { ok: false; error: string } {
