@@ -98,7 +98,13 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
     sessions.connect(token).then(
       ({ server: redis, release }) => {
         if (socket.destroyed) return release();
-        wss.handleUpgrade(req, socket, head, (ws) => relay(ws, redis, release));
+        // A handshake that ws rejects (bad headers) never reaches the callback: count the connection out anyway.
+        let upgraded = false;
+        socket.once('close', () => upgraded || release());
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          upgraded = true;
+          relay(ws, redis, release);
+        });
       },
       (error: Error) => refuse(socket, error instanceof RedisSessionError ? error.status : 500, error.message),
     );
@@ -113,7 +119,8 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
     req.resume();
-    if (!allowed(req)) {
+    // Browsers send no Origin on a same-origin GET; asking whether a session lives needs its token anyway.
+    if (req.method !== 'GET' && !allowed(req)) {
       reply(403, { error: 'This relay only accepts pages served by this lab host.' });
       return true;
     }

@@ -80,6 +80,15 @@ async function clientThrough(relay: Relay, token: string, extra = ''): Promise<R
   return client;
 }
 
+/** fetch as a page of `origin` does it: Origin on every request but same-origin GET and HEAD. */
+function browserFetch(origin: string): typeof fetch {
+  return (url, init) => {
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const headers = { ...(init?.headers as Record<string, string>), ...(method === 'GET' || method === 'HEAD' ? {} : { origin }) };
+    return fetch(url, { ...init, headers });
+  };
+}
+
 /** The HTTP status a WebSocket handshake gets (101 when it is accepted). */
 function handshake(url: string, origin?: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -191,7 +200,7 @@ describe('the in-browser sandbox (WebContainer fake, real supervisor, real page 
       // As a browser would: the page's origin on the session request and on every WebSocket.
       relay: {
         origin,
-        fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), origin } }),
+        fetch: browserFetch(origin),
         openSocket: (url) => new WebSocket(url, { headers: { origin } } as unknown as string[]),
       },
     });
@@ -292,6 +301,20 @@ describe('what a relay session can reach', () => {
     await expect(sneaky.call('CONFIG', 'SET', 'maxmemory', '0')).rejects.toThrow(/NOPERM/);
     await expect(sneaky.call('DEBUG', 'SLEEP', '0')).rejects.toThrow(/NOPERM|not allowed/);
     expect(await outside.exists('marker')).toBe(0);
+  });
+
+  it('a handshake that ws rejects does not count as an open connection (the session can still go idle)', async () => {
+    const relay = await startRelay();
+    const token = await session(relay);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(relayUrl(relay, token).replace(/^ws/, 'http'), { headers: { connection: 'Upgrade', upgrade: 'websocket', origin: relay.origin } });
+      req.on('response', (res) => resolve(res.statusCode ?? 0));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+    await eventually(() => relay.relay.sessions.get(token)?.connections === 0, 'the refused handshake to be counted out');
+    expect(relay.relay.sessions.get(token)?.connectionsTotal).toBe(1);
   });
 
   it('refuses WebSockets without a valid token, and tokens of ended sessions', async () => {
@@ -409,7 +432,7 @@ describe('the page bridge', () => {
   async function overThePage(relay: Relay) {
     const access: RelayAccess = {
       origin: relay.origin,
-      fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), origin: relay.origin } }),
+      fetch: browserFetch(relay.origin),
       openSocket: (url) => new WebSocket(url, { headers: { origin: relay.origin } } as unknown as string[]),
     };
     const created = await createRelaySession(access);
