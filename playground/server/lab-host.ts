@@ -124,10 +124,13 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
     };
 
     const idleMs = limits.idleMinutes * 60_000;
+    // A command still running (a long check) is activity too: the learner is waiting for it.
+    let commandsRunning = 0;
     const idleTimer = setInterval(() => {
-      if (Date.now() - lastHeard < idleMs) return;
+      if (commandsRunning > 0 || Date.now() - lastHeard < idleMs) return;
       log({ level: 'info', msg: 'lab idle', lab: hosted?.lab.id ?? null });
-      end('idle', `This lab was closed after ${limits.idleMinutes} minutes without activity. Press Run to start a fresh one; your files are safe in this page.`);
+      const idleFor = limits.idleMinutes >= 1 ? `${limits.idleMinutes} minutes` : `${Math.round(limits.idleMinutes * 60)} seconds`;
+      end('idle', `This lab was closed after ${idleFor} without activity. Press Run to start a fresh one; your files are safe in this page.`);
     }, Math.min(idleMs, 30_000));
     // Heartbeats tell the page the host is alive; pings (answered by the browser itself) tell the host the page is.
     let answeredPing = true;
@@ -222,10 +225,17 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
           // A lab starts with the settings of the server's copy of the lesson, whatever the page says.
           const command = message.command.type === 'start' && settings ? settings : (message.command as { type: string });
           const id = message.id;
-          hosted.lab.send(command).then(
-            () => send({ op: 'reply', id, ok: true }),
-            (error: Error) => send({ op: 'reply', id, ok: false, error: error.message }),
-          );
+          commandsRunning++;
+          hosted.lab
+            .send(command)
+            .then(
+              () => send({ op: 'reply', id, ok: true }),
+              (error: Error) => send({ op: 'reply', id, ok: false, error: error.message }),
+            )
+            .finally(() => {
+              commandsRunning--;
+              lastHeard = Date.now();
+            });
         }
       } catch (error) {
         send({ op: 'error', message: (error as Error).message });

@@ -107,4 +107,38 @@ describe('failover between lab hosts', () => {
       await session.dispose();
     }
   });
+
+  it('does not rebuild a lab the host closed on purpose (idle): it says why and waits for the learner', { timeout: 60_000 }, async () => {
+    const idleHost = await spawnStart({ env: { ...process.env, SITE_DIR: site, LAB_IDLE_MINUTES: '0.05' } });
+    const lesson = await loadLesson('any-server');
+    const store = new LabStore();
+    const notices: string[] = [];
+    let created = 0;
+    const session = new LabSession({
+      store,
+      lesson: lesson.slug,
+      lab: lesson.meta.lab,
+      checks: '',
+      files: () => lesson.starter,
+      plan: async () => ({ order: ['server'] }),
+      create: () => {
+        created++;
+        return new ServerRuntime(`${idleHost.url.replace('http:', 'ws:')}/lab`, (url) => new WebSocket(url, { headers: { origin: idleHost.url } } as unknown as string[]));
+      },
+      notice: (message) => notices.push(message),
+      retryDelays: [50, 200],
+    });
+    try {
+      await session.run();
+      const phase = await until('the idle close', () => (store.state.phase.name === 'lost' ? store.state.phase : undefined), 30_000);
+      expect(JSON.stringify(phase)).toMatch(/without activity/);
+      // Nothing reconnects behind the learner's back.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(created).toBe(1);
+      expect(notices.filter((n) => /rebuilt/.test(n))).toEqual([]);
+    } finally {
+      await session.dispose();
+      await idleHost.stop();
+    }
+  });
 });
