@@ -9,7 +9,11 @@ export interface LabHostInfo {
   labHost: true;
   /** The host's advice for "automatic": an offline classroom host prefers itself over a WebContainer. */
   prefer: RuntimeKind;
+  /** False when the host serves a class with a join token and this browser has not opened the join link. */
+  joined: boolean;
 }
+
+const JOIN_NOTE = "This lab host needs your class's join link: ask your teacher for it and open it in this browser";
 
 /** `?runtime=server|webcontainer` forces a runtime; anything else means automatic. */
 export function requestedRuntime(search: string = window.location.search): RuntimeKind | 'auto' {
@@ -23,7 +27,7 @@ export async function probeLabHost(fetcher: typeof fetch = fetch): Promise<LabHo
     const response = await fetcher('/lab', { headers: { accept: 'application/json' } });
     if (!response.ok || !/json/.test(response.headers.get('content-type') ?? '')) return undefined;
     const info = (await response.json()) as Partial<LabHostInfo>;
-    return info.labHost === true ? { labHost: true, prefer: info.prefer === 'webcontainer' ? 'webcontainer' : 'server' } : undefined;
+    return info.labHost === true ? { labHost: true, prefer: info.prefer === 'webcontainer' ? 'webcontainer' : 'server', joined: info.joined !== false } : undefined;
   } catch {
     return undefined;
   }
@@ -49,6 +53,10 @@ export interface RuntimePlan {
  * where a WebContainer would only time out).
  */
 export function planRuntimes(requested: RuntimeKind | 'auto', host: LabHostInfo | undefined, support: ReturnType<typeof webContainerSupported>): RuntimePlan {
+  if (host && !host.joined) {
+    if (requested !== 'server' && support.ok) return { order: ['webcontainer'], note: `${JOIN_NOTE}. Until then labs run in your browser.` };
+    return { order: [], note: `${JOIN_NOTE}.` };
+  }
   if (requested === 'server') return { order: ['server'] };
   if (requested === 'webcontainer') return { order: ['webcontainer'] };
   if (host?.prefer === 'server') return { order: ['server'] };
