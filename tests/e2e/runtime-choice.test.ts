@@ -18,7 +18,7 @@ afterAll(async () => {
 describe('runtime choice', () => {
   it('the site tells pages it has a lab host, preferred for automatic choice', async () => {
     const response = await fetch(`${base}/lab`, { headers: { accept: 'application/json' } });
-    expect(await response.json()).toEqual({ labHost: true, prefer: 'server' });
+    expect(await response.json()).toEqual({ labHost: true, prefer: 'server', joined: true });
   });
 
   it('?runtime=webcontainer times out offline, keeps the tab responsive, and offers the lab host', { timeout: 90_000 }, async () => {
