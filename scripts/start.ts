@@ -14,6 +14,7 @@ import { createLog } from '../playground/server/host-log.ts';
 import { answerLabHostInfo, attachLabHost, reapStaleLabs, type LabHost } from '../playground/server/lab-host.ts';
 import { checkLabRoot, chooseIsolation, type IsolationChoice } from '../playground/server/lab-sandbox.ts';
 import { answerOps } from '../playground/server/ops-endpoints.ts';
+import { attachRedisRelay, relayOptionsFromEnv, type RedisRelayOptions } from '../playground/server/redis-relay.ts';
 import { startStaticServer } from '../playground/server/static-site.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,8 +43,10 @@ function publicBase(config: HostConfig, port: number): string {
 
 let config: HostConfig;
 let isolation: IsolationChoice;
+let relayOptions: RedisRelayOptions | undefined;
 try {
   config = readHostConfig();
+  relayOptions = relayOptionsFromEnv();
   isolation = chooseIsolation(config.isolation);
   checkLabRoot(config.labRoot, isolation);
 } catch (error) {
@@ -68,6 +71,8 @@ try {
   // pages try the in-browser sandbox first.
   const prefer = process.env.LAB_RUNTIME === 'webcontainer' ? 'webcontainer' : 'server';
   let labs: LabHost | undefined;
+  // Hosted Redis for labs that run in the learner's browser (docs/redis-relay.md).
+  let relay: ReturnType<typeof attachRedisRelay> | undefined;
   const site = await startStaticServer({
     root: dist,
     host: config.host,
@@ -75,6 +80,7 @@ try {
     intercept: (req, res) =>
       answerJoinLink(req, res, config.joinToken) ||
       answerLabHostInfo(req, res, prefer, config.joinToken) ||
+      (relay?.answer(req, res) ?? false) ||
       (labs !== undefined && answerOps(req, res, labs, process.env.LAB_ADMIN_TOKEN, startedAt)),
   });
   labs = attachLabHost(site.server, {
@@ -86,6 +92,7 @@ try {
     name: config.name,
     log,
   });
+  if (relayOptions) relay = attachRedisRelay(site.server, { ...relayOptions, allowedOrigins: config.allowedOrigins, joinToken: config.joinToken, log });
   const port = Number(new URL(site.url).port);
   console.log(`Stateless Lab is running at ${site.url}/ (at most ${config.limits.labs} labs at once)`);
   console.log(`Labs: ${isolation.description}.`);
@@ -100,6 +107,7 @@ try {
     log({ msg: 'host stopping', signal, labs: labs?.labs.size ?? 0 });
     setTimeout(() => process.exit(1), 15_000).unref();
     void (labs?.close() ?? Promise.resolve())
+      .then(() => relay?.close())
       .then(() => site.close())
       .then(() => {
         log({ msg: 'host stopped' });

@@ -32,6 +32,14 @@ describe('lab host operations and access', () => {
     const withToken = await fetch(`${host.url}/admin/labs`, { headers: { 'x-forwarded-for': '203.0.113.9', authorization: 'Bearer admin-token-for-tests' } });
     expect(withToken.status).toBe(200);
 
+    // npm start also offers hosted Redis to in-browser labs, to its own pages only.
+    const relay = await fetch(`${host.url}/redis-relay/session`, { method: 'POST', headers: { origin: host.url } });
+    expect(relay.status).toBe(201);
+    const session = (await relay.json()) as { token: string };
+    expect(session.token).toMatch(/^\S{20,}$/);
+    expect((await fetch(`${host.url}/redis-relay/session`, { method: 'POST', headers: { origin: 'http://evil.example' } })).status).toBe(403);
+    await fetch(`${host.url}/redis-relay/session`, { method: 'DELETE', headers: { authorization: `Bearer ${session.token}` } });
+
     tab.ws.close();
     await eventually(() => host.logs().some((entry) => entry.msg === 'lab closed' && entry.lab === labId), 'the close to be logged', 10_000);
     const opened = host.logs().find((entry) => entry.msg === 'lab opened');
