@@ -33,6 +33,7 @@ const CHUNK_BYTES = 2048;
  */
 export async function createRelaySession(access: RelayAccess): Promise<{ session: RelaySession } | { reason: string }> {
   const fetcher = access.fetch ?? fetch;
+  ensureAffinityCookie();
   try {
     const response = await fetcher(new URL('/redis-relay/session', access.origin), {
       method: 'POST',
@@ -45,6 +46,18 @@ export async function createRelaySession(access: RelayAccess): Promise<{ session
   } catch (error) {
     return { reason: `the Redis relay did not answer (${(error as Error).message})` };
   }
+}
+
+export const AFFINITY_COOKIE = 'lab_affinity';
+
+/**
+ * Behind several lab hosts, a balancer sends everything with the same lab_affinity cookie to the same host
+ * (docs/multi-host.md), so the session and its connections meet. The page sets it once, before asking.
+ */
+export function ensureAffinityCookie(): void {
+  if (typeof document === 'undefined' || document.cookie.split('; ').some((c) => c.startsWith(`${AFFINITY_COOKIE}=`))) return;
+  const value = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+  document.cookie = `${AFFINITY_COOKIE}=${value}; path=/; max-age=${30 * 86400}; SameSite=Strict`;
 }
 
 /** At most one look at the session (and renewal) this often, however many connections fail. */

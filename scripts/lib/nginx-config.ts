@@ -38,6 +38,14 @@ upstream stateless_lab_hosts {
 ${servers}
 }
 
+upstream stateless_lab_redis {
+    # Hosted Redis for in-browser labs: the page creates a session (POST /redis-relay/session) and then opens
+    # WebSockets to it, and only the host that made the session has it. The page sets a random lab_affinity
+    # cookie first, so all of that lands on one host. If the host goes away, the page gets a new, empty session.
+    hash $cookie_lab_affinity consistent;
+${servers}
+}
+
 server {
     listen ${options.listen};
 ${options.serverName ? `    server_name ${options.serverName};\n` : ''}
@@ -57,6 +65,14 @@ ${options.serverName ? `    server_name ${options.serverName};\n` : ''}
     location = /lab {
         proxy_pass http://stateless_lab_hosts;
         # A lab can be quiet for a long time while the learner reads; do not cut it after nginx's default 60 s.
+        proxy_read_timeout 1h;
+        proxy_send_timeout 1h;
+        proxy_buffering off;
+    }
+
+    # Hosted Redis sessions and their tunnelled connections (see the second upstream).
+    location ^~ /redis-relay {
+        proxy_pass http://stateless_lab_redis;
         proxy_read_timeout 1h;
         proxy_send_timeout 1h;
         proxy_buffering off;

@@ -5,19 +5,14 @@
  * editor's files and starts the cluster again in the same shape. Then both hosts are gone: the page gives up with
  * a Reconnect button, and once a host is back, Reconnect (from the keyboard) brings the lab back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator, Page, WebSocket as PageSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nginxStandaloneConfig } from '../../scripts/lib/nginx-config.ts';
+import { freePort, runNginx, type RunningNginx } from '../../scripts/lib/run-nginx.ts';
 import { spawnStart, type StartedServer } from '../../scripts/lib/spawn-start.ts';
 import { launchChromium, projectRoot } from './helpers.ts';
 
-const NGINX = process.env.NGINX_PATH || '/usr/sbin/nginx';
 const MARK = `edited-${process.pid}`;
 // Lesson 1's solution, with a message of our own: the starter would crash two instances of three (a fixed port),
 // so "4 of 4 up" and this message in a response can only come from the edited code.
@@ -28,22 +23,10 @@ const edited = (await fs.readFile(path.join(projectRoot, 'src/lessons/01-any-ser
 // Start hosts as a developer would: without Vitest's NODE_ENV=test and VITEST* variables.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !k.startsWith('VITEST')));
 
-let dir: string;
-let nginx: ChildProcess | undefined;
+let nginx: RunningNginx | undefined;
 let nginxUrl: string;
 const hosts: { port: number; server: StartedServer }[] = [];
 let browser: Browser;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -60,48 +43,20 @@ async function waitFor<T>(what: string, attempt: () => Promise<T | undefined>, t
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 beforeAll(async () => {
-  if (!existsSync(NGINX)) throw new Error(`nginx is not installed at ${NGINX} (apt-get install nginx; .ci/run does)`);
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
     hosts.push({ port, server: await spawnStart({ env, port }) });
   }
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lab-nginx-'));
-  // nginx's workers drop root privileges: let them reach their temporary directories.
-  await fs.chmod(dir, 0o755);
-  await fs.mkdir(path.join(dir, 'tmp'), { mode: 0o777 });
-  await fs.chmod(path.join(dir, 'tmp'), 0o777);
-  const listen = await freePort();
-  const conf = path.join(dir, 'nginx.conf');
-  await fs.writeFile(conf, nginxStandaloneConfig({ dir, listen: `127.0.0.1:${listen}`, hosts: hosts.map((h) => `127.0.0.1:${h.port}`) }));
-  nginx = spawn(NGINX, ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const child = nginx;
-  const early = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nginx exited (${code}); see ${dir}/error.log`))));
-  nginxUrl = `http://127.0.0.1:${listen}`;
-  await Promise.race([
-    early,
-    waitFor('nginx to proxy GET /lab', async () => {
-      const response = await fetch(`${nginxUrl}/lab`);
-      return response.ok && (await response.json()).labHost === true ? true : undefined;
-    }),
-  ]);
+  nginx = await runNginx(hosts.map((h) => h.port));
+  nginxUrl = nginx.url;
   browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (nginx) {
-    const done = exited(nginx);
-    nginx.kill('SIGTERM');
-    await done;
-  }
+  await nginx?.stop();
   await Promise.all(hosts.map((h) => h.server.stop()));
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 
 /** Every lab WebSocket the page opens, with the host messages it received and the client messages it sent. */
@@ -167,7 +122,7 @@ describe('several lab hosts behind nginx', () => {
     } catch (error) {
       // What the learner saw, and what nginx said, make a failure readable.
       const seen = async (l: Locator) => (await l.innerText({ timeout: 1000 }).catch(() => '(not shown)')).trim();
-      const nginxLog = await fs.readFile(path.join(dir, 'error.log'), 'utf8').catch(() => '');
+      const nginxLog = (await nginx?.errorLog()) ?? '';
       console.error(`status: ${await seen(status)}\nnotice: ${await seen(notice)}\nlab sockets: ${sockets.length}\nnginx error.log (end):\n${nginxLog.slice(-2000)}`);
       throw error;
     }
