@@ -10,7 +10,7 @@ const watcher = `
   const { workerData } = require('node:worker_threads');
   setInterval(() => {
     if (process.ppid !== workerData.parent) process.kill(workerData.self, 'SIGKILL');
-  }, 200);
+  }, 500);
 `;
 
 const worker = new Worker(watcher, { eval: true, workerData: { parent: process.ppid, self: process.pid } });

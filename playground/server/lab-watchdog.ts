@@ -4,13 +4,14 @@
  * busy too long is stopped (the supervisor then reports that instance as crashed). It also keeps each lab's
  * current use for the operations endpoint.
  *
- * A process belongs to a lab when it runs as the lab's own user, lives in the lab's pid namespace, shares the
- * supervisor's session, or descends from a process already known to be the lab's.
+ * A process belongs to a lab when it runs as the lab's own user, shares the supervisor's session, or descends from
+ * a process already known to be the lab's (in a sandbox, orphans are re-parented to its init, which is known).
+ * Each tick reads one small file per process on the machine, and the full figures only of the labs' own.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LabLimits } from './host-config.ts';
-import { killQuietly, listProcesses, TICKS_PER_SECOND, type ProcessInfo } from './proc-scan.ts';
+import { killQuietly, listBriefSync, readProcessSync, TICKS_PER_SECOND, type ProcessBrief, type ProcessInfo } from './proc-scan.ts';
 
 export interface LimitHit {
   /** The limit's name as a learner reads it, e.g. "memory per process". */
@@ -42,7 +43,6 @@ export interface LabUsage {
 interface Tracked {
   lab: WatchedLab;
   known: Set<number>;
-  namespace: string | undefined;
   /** Per pid: CPU ticks and runnable time samples over the last cpuSeconds. */
   cpu: Map<number, { at: number; ticks: number; runnableNs: number; switches: number }[]>;
   usage: LabUsage;
@@ -88,7 +88,7 @@ export class LabWatchdog {
   private ticking = false;
   private lastFiles = 0;
 
-  constructor(limits: LabLimits, { intervalMs = 250 } = {}) {
+  constructor(limits: LabLimits, { intervalMs = 500 } = {}) {
     this.limits = limits;
     this.intervalMs = intervalMs;
   }
@@ -97,7 +97,6 @@ export class LabWatchdog {
     this.tracked.set(lab.id, {
       lab,
       known: new Set([lab.rootPid]),
-      namespace: undefined,
       cpu: new Map(),
       usage: { processes: 0, rssBytes: 0, cpuPercent: 0, files: 0 },
       ended: false,
@@ -128,13 +127,15 @@ export class LabWatchdog {
     if (this.ticking || this.tracked.size === 0) return;
     this.ticking = true;
     try {
-      const all = await listProcesses({ namespace: true });
+      const briefs = listBriefSync();
       const now = Date.now();
       const countFilesNow = now - this.lastFiles >= FILE_COUNT_EVERY_MS;
       if (countFilesNow) this.lastFiles = now;
       for (const entry of this.tracked.values()) {
         if (entry.ended) continue;
-        const members = this.members(entry, all);
+        const members = this.members(entry, briefs)
+          .map((pid) => readProcessSync(pid))
+          .filter((info): info is ProcessInfo => info !== undefined);
         this.measure(entry, members, now);
         this.enforce(entry, members);
         if (countFilesNow && !entry.ended) await this.checkFiles(entry);
@@ -144,33 +145,22 @@ export class LabWatchdog {
     }
   }
 
-  private members(entry: Tracked, all: ProcessInfo[]): ProcessInfo[] {
+  private members(entry: Tracked, briefs: ProcessBrief[]): number[] {
     const { lab, known } = entry;
-    if (!entry.namespace) {
-      // The sandbox's first process inside the namespace is a child of the root; its namespace is the lab's.
-      const inner = all.find((info) => info.ppid === lab.rootPid && info.pidNamespace);
-      const root = all.find((info) => info.pid === lab.rootPid);
-      if (inner && root && inner.pidNamespace !== root.pidNamespace) entry.namespace = inner.pidNamespace;
-    }
-    const byPid = new Map(all.map((info) => [info.pid, info]));
-    for (const pid of known) if (!byPid.has(pid)) known.delete(pid);
+    const alive = new Set(briefs.map((brief) => brief.pid));
+    for (const pid of known) if (!alive.has(pid)) known.delete(pid);
     // Parents come before children in /proc order only usually, so repeat until nothing new joins.
     for (let grew = true; grew; ) {
       grew = false;
-      for (const info of all) {
-        if (known.has(info.pid)) continue;
-        const belongs =
-          known.has(info.ppid) ||
-          info.sid === lab.rootPid ||
-          (lab.uid !== undefined && info.uid === lab.uid) ||
-          (entry.namespace !== undefined && info.pidNamespace === entry.namespace);
-        if (belongs) {
-          known.add(info.pid);
+      for (const brief of briefs) {
+        if (known.has(brief.pid)) continue;
+        if (known.has(brief.ppid) || brief.sid === lab.rootPid || (lab.uid !== undefined && brief.uid === lab.uid)) {
+          known.add(brief.pid);
           grew = true;
         }
       }
     }
-    return [...known].map((pid) => byPid.get(pid)!).filter(Boolean);
+    return [...known];
   }
 
   /** Processes the learner's code runs in: not the sandbox's own wrapper processes. */

@@ -3,6 +3,7 @@
  * session, LAB_ID) and what they use (resident memory, CPU time). Other systems get an empty list; the host then
  * relies on process groups alone.
  */
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 
 export interface ProcessInfo {
@@ -48,6 +49,62 @@ export function parseStat(text: string): { name: string; ppid: number; sid: numb
   return { name: text.slice(open + 1, close), ppid: at(4), sid: at(6), cpuTicks: at(14) + at(15), startTicks: at(22), rssPages: at(24) };
 }
 
+/** Who a process is, from one small file and a stat: enough to tell which lab it belongs to. */
+export interface ProcessBrief {
+  pid: number;
+  ppid: number;
+  sid: number;
+  uid: number;
+}
+
+/**
+ * Every process, briefly, read synchronously: the watchdog does this a few times a second, and reading two small
+ * entries per process without the promise machinery costs a small fraction of reading everything asynchronously.
+ */
+export function listBriefSync(): ProcessBrief[] {
+  if (!procAvailable) return [];
+  const briefs: ProcessBrief[] = [];
+  for (const entry of fsSync.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parsed = parseStat(fsSync.readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (!parsed) continue;
+      briefs.push({ pid: Number(entry), ppid: parsed.ppid, sid: parsed.sid, uid: fsSync.statSync(`/proc/${entry}`).uid });
+    } catch {
+      // it exited while we looked
+    }
+  }
+  return briefs;
+}
+
+/** Everything the watchdog measures about one process, read synchronously; undefined once it has exited. */
+export function readProcessSync(pid: number): ProcessInfo | undefined {
+  try {
+    const stat = fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const status = fsSync.readFileSync(`/proc/${pid}/status`, 'utf8');
+    let schedstat: string | undefined;
+    try {
+      schedstat = fsSync.readFileSync(`/proc/${pid}/schedstat`, 'utf8');
+    } catch {
+      schedstat = undefined;
+    }
+    return describe(pid, stat, status, schedstat, undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(pid: number, stat: string, status: string, schedstat: string | undefined, pidNamespace: string | undefined): ProcessInfo | undefined {
+  const parsed = parseStat(stat);
+  if (!parsed) return undefined;
+  const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
+  const [runNs, waitNs] = (schedstat ?? '').split(' ').map(Number);
+  const runnableNs = schedstat ? runNs! + waitNs! : (parsed.cpuTicks / TICKS_PER_SECOND) * 1e9;
+  const voluntarySwitches = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  const innerPid = Number(/^NSpid:.*?(\d+)\s*$/m.exec(status)?.[1] ?? pid);
+  return { pid, ppid: parsed.ppid, sid: parsed.sid, uid, rss: parsed.rssPages * PAGE_BYTES, cpuTicks: parsed.cpuTicks, runnableNs, voluntarySwitches, startTicks: parsed.startTicks, pidNamespace, innerPid, name: parsed.name };
+}
+
 export async function readProcess(pid: number, { namespace = false } = {}): Promise<ProcessInfo | undefined> {
   try {
     const [stat, status, schedstat] = await Promise.all([
@@ -55,15 +112,8 @@ export async function readProcess(pid: number, { namespace = false } = {}): Prom
       fs.readFile(`/proc/${pid}/status`, 'utf8'),
       fs.readFile(`/proc/${pid}/schedstat`, 'utf8').catch(() => undefined),
     ]);
-    const parsed = parseStat(stat);
-    if (!parsed) return undefined;
-    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
-    const [runNs, waitNs] = (schedstat ?? '').split(' ').map(Number);
-    const runnableNs = schedstat ? runNs! + waitNs! : (parsed.cpuTicks / TICKS_PER_SECOND) * 1e9;
-    const voluntarySwitches = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    const innerPid = Number(/^NSpid:.*?(\d+)\s*$/m.exec(status)?.[1] ?? pid);
     const pidNamespace = namespace ? await fs.readlink(`/proc/${pid}/ns/pid`).catch(() => undefined) : undefined;
-    return { pid, ppid: parsed.ppid, sid: parsed.sid, uid, rss: parsed.rssPages * PAGE_BYTES, cpuTicks: parsed.cpuTicks, runnableNs, voluntarySwitches, startTicks: parsed.startTicks, pidNamespace, innerPid, name: parsed.name };
+    return describe(pid, stat, status, schedstat, pidNamespace);
   } catch {
     return undefined; // it exited while we looked
   }
