@@ -123,6 +123,13 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     }
   };
 
+  // What the lab itself reports as wrong (a refused command, a limit the lab host enforced) is shown, not only logged.
+  const stopErrors = store.onError((message) => {
+    say(message);
+    notice.classList.add('pg-notice-error');
+  });
+  disposables.push({ dispose: () => void stopErrors() });
+
   const act = (what: () => Promise<unknown>) => {
     what().catch((error: Error) => say(error.message));
   };
