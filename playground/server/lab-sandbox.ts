@@ -86,9 +86,11 @@ function systemMounts(): string[] {
 function bwrapArgs(labDir: string | undefined): string[] {
   const nodeHome = path.dirname(path.dirname(process.execPath));
   const args = ['--unshare-all', '--unshare-user', '--die-with-parent', '--new-session', '--disable-userns', ...systemMounts()];
+  // The private /tmp comes before the binds: the project or the lab folder may themselves live under /tmp, and a
+  // later tmpfs would hide them.
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_BYTES), '--tmpfs', '/tmp');
   if (!nodeHome.startsWith('/usr')) args.push('--ro-bind', nodeHome, nodeHome);
   for (const part of PROJECT_PARTS) args.push(...mountIfPresent('--ro-bind', path.join(PROJECT_ROOT, part)));
-  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_BYTES), '--tmpfs', '/tmp');
   if (labDir) args.push('--bind', labDir, labDir, '--chdir', labDir);
   return args;
 }

@@ -46,8 +46,8 @@ export type Tab = ReturnType<typeof connect>;
 export async function openAndStart(tab: Tab, lesson: string, files: { path: string; content: string }[], { start = true } = {}): Promise<string> {
   await tab.opened;
   tab.send({ op: 'open', lesson, files });
-  const opened = await tab.next((m) => m.op === 'opened' || m.op === 'error');
-  if (opened?.op === 'error') throw new Error(String(opened.message));
+  const opened = await tab.next((m) => m.op === 'opened' || m.op === 'error' || m.op === 'closed');
+  if (opened?.op !== 'opened') throw new Error(String(opened?.message ?? opened?.reason));
   if (start) {
     tab.send({ op: 'command', id: 1, command: { type: 'start' } });
     await tab.next((m) => m.op === 'reply' && m.id === 1, 30_000);
