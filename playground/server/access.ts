@@ -4,7 +4,7 @@
  * leaves an HttpOnly cookie.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type http from 'node:http';
+import http from 'node:http';
 
 export const JOIN_COOKIE = 'lab_join';
 const JOIN_DAYS = 30;
@@ -21,7 +21,8 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   }
 }
 
-function sameSecret(given: string, expected: string): boolean {
+/** Compare a secret in constant time, so response times say nothing about how much of it was right. */
+export function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
@@ -33,6 +34,11 @@ export function cookieValue(header: string | undefined, name: string): string | 
     if (key === name) return decodeURIComponent(value.join('='));
   }
   return undefined;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or '' when there is none. */
+export function bearerToken(req: http.IncomingMessage): string {
+  return /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
 }
 
 export function hasJoined(req: http.IncomingMessage, token: string | undefined): boolean {
@@ -79,7 +85,6 @@ export function checkUpgrade(req: http.IncomingMessage, options: { allowedOrigin
 }
 
 /** Refuse an upgrade on the raw socket with a short plain-text HTTP answer. */
-export function refuseUpgrade(socket: { end(data: string): void }, verdict: Extract<UpgradeVerdict, { ok: false }>): void {
-  const title = verdict.status === 401 ? 'Unauthorized' : 'Forbidden';
-  socket.end(`HTTP/1.1 ${verdict.status} ${title}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${verdict.message}\n`);
+export function refuseUpgrade(socket: { end(data: string): void }, status: number, message: string): void {
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${message}\n`);
 }

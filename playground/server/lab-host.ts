@@ -96,13 +96,13 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
     if (url.pathname !== LAB_PATH) return;
     if (closing) {
       // A page failing over must not land on a host that is about to go.
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis lab host is shutting down.\n');
+      refuseUpgrade(socket, 503, 'This lab host is shutting down.');
       return;
     }
     const verdict = checkUpgrade(req, { allowedOrigins: options.allowedOrigins, joinToken: options.joinToken });
     if (!verdict.ok) {
       log({ level: 'warn', msg: 'refused lab connection', reason: verdict.reason, origin: req.headers.origin ?? null, address: req.socket.remoteAddress });
-      refuseUpgrade(socket, verdict);
+      refuseUpgrade(socket, verdict.status, verdict.message);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => serve(ws));

@@ -2,9 +2,9 @@
  * Endpoints for whoever runs the host: GET /health for balancers and monitors (no secrets, always public), and
  * GET /admin/labs listing active labs with what they use, for loopback callers or with LAB_ADMIN_TOKEN.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import os from 'node:os';
+import { bearerToken, sameSecret } from './access.ts';
 import type { LabHost } from './lab-host.ts';
 
 export const HEALTH_PATH = '/health';
@@ -22,10 +22,7 @@ function fromLoopback(req: http.IncomingMessage): boolean {
 }
 
 function bearerMatches(req: http.IncomingMessage, token: string | undefined): boolean {
-  if (!token) return false;
-  const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return token !== undefined && sameSecret(bearerToken(req), token);
 }
 
 export function answerOps(req: http.IncomingMessage, res: http.ServerResponse, host: LabHost, adminToken: string | undefined, startedAt = Date.now()): boolean {

@@ -15,7 +15,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { hasJoined, originAllowed } from './access.ts';
+import { bearerToken, hasJoined, originAllowed, refuseUpgrade } from './access.ts';
 import { RedisSessionError, RedisSessions, type HostedRedis, type RedisSessionOptions } from './redis-sessions.ts';
 import { isolationHeaders } from './static-site.ts';
 
@@ -91,10 +91,10 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
     if (url.pathname !== RELAY_PATH) return;
     if (!allowed(req)) {
       log({ msg: 'refused redis relay connection', reason: 'origin', origin: req.headers.origin ?? null });
-      return refuse(socket, 403, 'This relay only accepts pages served by this lab host.');
+      return refuseUpgrade(socket, 403, 'This relay only accepts pages served by this lab host.');
     }
     const token = url.searchParams.get('token') ?? '';
-    if (!sessions.get(token)) return refuse(socket, 401, 'Unknown or ended Redis session.');
+    if (!sessions.get(token)) return refuseUpgrade(socket, 401, 'Unknown or ended Redis session.');
     sessions.connect(token).then(
       ({ server: redis, release }) => {
         if (socket.destroyed) return release();
@@ -106,7 +106,7 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
           relay(ws, redis, release);
         });
       },
-      (error: Error) => refuse(socket, error instanceof RedisSessionError ? error.status : 500, error.message),
+      (error: Error) => refuseUpgrade(socket, error instanceof RedisSessionError ? error.status : 500, error.message),
     );
   });
 
@@ -139,7 +139,7 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
         reply(error instanceof RedisSessionError ? error.status : 500, { error: (error as Error).message });
       }
     } else if (req.method === 'GET' || req.method === 'DELETE') {
-      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      const token = bearerToken(req);
       const alive = req.method === 'GET' ? Promise.resolve(sessions.get(token) !== undefined) : sessions.end(token);
       void alive.then((found) => (found ? reply(204) : reply(404, { error: 'Unknown or ended Redis session.' })));
     } else {
@@ -204,7 +204,3 @@ function relay(ws: WebSocket, redis: HostedRedis, release: () => void): void {
   ws.on('close', close);
 }
 
-function refuse(socket: Duplex, status: number, message: string): void {
-  const reason = ({ 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${message}\n`);
-}
