@@ -13,11 +13,11 @@
  * mobile and desktop presets, performance and accessibility. Results also go to bench/results/site-weight.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureSite } from './site-common.ts';
+import { anyFreePort } from '../playground/lab/ports.js';
 
 type Kind = 'html' | 'css' | 'js' | 'other';
 interface Tally {
@@ -113,17 +113,6 @@ async function measureWeight(base: string) {
   return results;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 interface Scores {
   performance: number | null;
   accessibility: number | null;
@@ -139,7 +128,7 @@ async function runLighthouse(base: string): Promise<Record<string, Record<string
   } catch (error) {
     return { error: `lighthouse is not installed (${(error as Error).message}); run npm install` };
   }
-  const port = await freePort();
+  const port = await anyFreePort();
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`],

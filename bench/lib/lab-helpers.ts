@@ -7,6 +7,7 @@ import path from 'node:path';
 import fs from 'node:fs/promises';
 import type { LabEvent, LabProcess } from '../../playground/server/lab-process.ts';
 import { procInfo } from './proc.ts';
+import { anyFreePort } from '../../playground/lab/ports.js';
 
 const HOST = '127.0.0.1';
 
@@ -90,7 +91,7 @@ export async function bareNodeBaseline(source: string): Promise<{ answerMs: numb
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-bare-'));
   const file = path.join(dir, 'server.mjs');
   await fs.writeFile(file, source);
-  const port = await freePort();
+  const port = await anyFreePort();
   const started = performance.now();
   const child = spawn(process.execPath, [file], { env: { ...process.env, PORT: String(port), INSTANCE_ID: 'bare' }, stdio: 'ignore' });
   try {
@@ -111,14 +112,3 @@ export async function bareNodeBaseline(source: string): Promise<{ answerMs: numb
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -33,14 +33,21 @@ let cursor = 0;
  */
 export async function freePort() {
   const range = portRange();
-  if (range) {
-    const size = range[1] - range[0] + 1;
-    for (let tried = 0; tried < size; tried++) {
-      const port = range[0] + ((cursor++) % size);
-      if (await canListen(port)) return port;
-    }
-    throw new Error(`every port of this lab's range ${range[0]}-${range[1]} is in use`);
+  if (!range) return anyFreePort();
+  const size = range[1] - range[0] + 1;
+  for (let tried = 0; tried < size; tried++) {
+    const port = range[0] + ((cursor++) % size);
+    if (await canListen(port)) return port;
   }
+  throw new Error(`every port of this lab's range ${range[0]}-${range[1]} is in use`);
+}
+
+/**
+ * Any free loopback port the OS offers (released before use, as above). Host code, tests and benches use this
+ * one too.
+ * @returns {Promise<number>}
+ */
+export function anyFreePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onPath } from '../lab/redis/provider.js';
+import { anyFreePort } from '../lab/ports.js';
 
 const KEEPER = fileURLToPath(new URL('../lab/redis/server-keeper.js', import.meta.url));
 
@@ -214,7 +215,7 @@ export class RedisSessions {
   }
 
   private async spawnServer(entry: Entry): Promise<HostedRedis> {
-    const port = await freeLoopbackPort();
+    const port = await anyFreePort();
     const password = randomBytes(24).toString('hex');
     entry.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'lab-redis-'));
     // A crashed host must leave no servers behind: setpriv makes the kernel kill redis-server when this process
@@ -263,18 +264,6 @@ async function stopChild(entry: Entry): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
   await entry.exited;
   clearTimeout(timer);
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Resolve once redis-server answers on the port (with NOAUTH, since it needs a password). */

@@ -5,10 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { nginxStandaloneConfig } from './nginx-config.ts';
+import { anyFreePort } from '../../playground/lab/ports.js';
 
 export const NGINX = process.env.NGINX_PATH || '/usr/sbin/nginx';
 
@@ -17,17 +17,6 @@ export interface RunningNginx {
   dir: string;
   errorLog(): Promise<string>;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -43,7 +32,7 @@ export async function runNginx(hostPorts: number[], timeoutMs = 30_000): Promise
   await fs.chmod(dir, 0o755);
   await fs.mkdir(path.join(dir, 'tmp'), { mode: 0o777 });
   await fs.chmod(path.join(dir, 'tmp'), 0o777);
-  const listen = await freePort();
+  const listen = await anyFreePort();
   const conf = path.join(dir, 'nginx.conf');
   await fs.writeFile(conf, nginxStandaloneConfig({ dir, listen: `127.0.0.1:${listen}`, hosts: hostPorts.map((port) => `127.0.0.1:${port}`) }));
   const child = spawn(NGINX, ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'inherit', 'inherit'] });

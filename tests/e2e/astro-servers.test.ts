@@ -1,28 +1,17 @@
 // `astro dev` and `astro preview` must send the isolation headers too (astro.config.mjs server.headers).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectedLessons, projectRoot } from './helpers.ts';
+import { anyFreePort } from '../../playground/lab/ports.js';
 
 const astro = join(projectRoot, 'node_modules', 'astro', 'bin', 'astro.mjs');
 const lesson = expectedLessons()[0]!;
 let child: ChildProcess | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts `astro <command>` on a free port and resolves with its URL once it answers. */
 async function startAstro(command: 'dev' | 'preview'): Promise<string> {
-  const port = await freePort();
+  const port = await anyFreePort();
   let output = '';
   // Vitest sets NODE_ENV=test and VITEST*; an astro dev server started with those answers 404 everywhere.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !k.startsWith('VITEST')));

@@ -9,7 +9,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Locator, Page, WebSocket as PageSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, runNginx, type RunningNginx } from '../../scripts/lib/run-nginx.ts';
+import { anyFreePort } from '../../playground/lab/ports.js';
+import { runNginx, type RunningNginx } from '../../scripts/lib/run-nginx.ts';
 import { spawnStart, type StartedServer } from '../../scripts/lib/spawn-start.ts';
 import { launchChromium, projectRoot } from './helpers.ts';
 
@@ -45,7 +46,7 @@ async function waitFor<T>(what: string, attempt: () => Promise<T | undefined>, t
 
 beforeAll(async () => {
   for (let i = 0; i < 2; i++) {
-    const port = await freePort();
+    const port = await anyFreePort();
     hosts.push({ port, server: await spawnStart({ env, port }) });
   }
   nginx = await runNginx(hosts.map((h) => h.port));

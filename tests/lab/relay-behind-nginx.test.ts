@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { freePort, runNginx, type RunningNginx } from '../../scripts/lib/run-nginx.ts';
+import { anyFreePort } from '../../playground/lab/ports.js';
+import { runNginx, type RunningNginx } from '../../scripts/lib/run-nginx.ts';
 import { spawnStart, type StartedServer } from '../../scripts/lib/spawn-start.ts';
 
 let site: string;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   site = await fs.mkdtemp(path.join(os.tmpdir(), 'relay-site-'));
   await fs.writeFile(path.join(site, 'index.html'), '<!doctype html><title>site</title>');
   for (let i = 0; i < 2; i++) {
-    const port = await freePort();
+    const port = await anyFreePort();
     hosts.push({ port, server: await spawnStart({ env: { ...process.env, SITE_DIR: site }, port }) });
   }
   nginx = await runNginx(hosts.map((h) => h.port));

@@ -12,6 +12,7 @@ import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSandboxSnapshot, LAB_DEPENDENCIES } from '../../playground/build/sandbox-snapshot.ts';
 import { ensureLabSnapshot, labAssets } from '../../integrations/lab-assets.ts';
+import { anyFreePort } from '../../playground/lab/ports.js';
 
 const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
 // Every process below runs without module-syntax detection, as on Node 20 (WebContainer): an ES module that is not
@@ -73,16 +74,6 @@ function firstLine(child: ChildProcess, predicate: (line: string) => boolean, ti
       }
     });
     child.on('exit', (code) => reject(new Error(`exited with ${code}; stderr: ${stderr}`)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
   });
 }
 
@@ -150,7 +141,7 @@ describe('sandbox snapshot', () => {
   });
 
   it('runs the pure-JS Redis server, which answers PING', async () => {
-    const port = await freePort();
+    const port = await anyFreePort();
     const redis = startNode(['lab/redis/js-server.js', String(port)], root);
     await firstLine(redis, (line) => line.includes('ready'));
     const reply = await new Promise<string>((resolve, reject) => {
@@ -166,7 +157,7 @@ describe('sandbox snapshot', () => {
   });
 
   it('relays socket.io messages between two servers through the Redis adapter', async () => {
-    const port = await freePort();
+    const port = await anyFreePort();
     const redis = startNode(['lab/redis/js-server.js', String(port)], root);
     await firstLine(redis, (line) => line.includes('ready'));
     const script = `
