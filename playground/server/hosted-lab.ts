@@ -8,7 +8,7 @@ import { labBaseEnv, sandboxCommand, type IsolationChoice } from './lab-sandbox.
 import type { SlotPool } from './lab-slots.ts';
 import type { LabFile } from './lessons.ts';
 import type { LabWatchdog, LimitHit } from './lab-watchdog.ts';
-import { killQuietly, labIdOf, listPids } from './proc-scan.ts';
+import { killQuietly, pidsOfLabs } from './proc-scan.ts';
 
 export interface HostedLabContext {
   isolation: IsolationChoice;
@@ -22,13 +22,6 @@ export interface HostedLab {
   lab: LabProcess;
   /** Stop the lab and make sure none of its processes outlive it. */
   destroy(): Promise<void>;
-}
-
-/** Kill whatever still carries the lab's LAB_ID (a child that left the supervisor's process group). */
-async function killStragglers(labId: string): Promise<void> {
-  for (const pid of await listPids()) {
-    if ((await labIdOf(pid)) === labId) killQuietly(pid);
-  }
 }
 
 export async function openHostedLab(context: HostedLabContext, files: LabFile[], checksSource: string, onLimit: (hit: LimitHit) => void): Promise<HostedLab> {
@@ -67,7 +60,8 @@ export async function openHostedLab(context: HostedLabContext, files: LabFile[],
       destroyed ??= (async () => {
         unwatch();
         await lab.destroy();
-        if (slot.uid === undefined) await killStragglers(lab.id);
+        // A child that left the supervisor's process group still carries the lab's LAB_ID.
+        if (slot.uid === undefined) for (const pid of pidsOfLabs(new Set([lab.id]))) killQuietly(pid);
         await slot.release();
       })();
       return destroyed;

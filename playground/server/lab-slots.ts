@@ -30,11 +30,11 @@ interface SlotOwner {
 }
 
 /** This host process, as written into the locks it takes. */
-async function me(): Promise<SlotOwner> {
-  return { pid: process.pid, startTicks: (await readProcess(process.pid))?.startTicks };
+function me(): SlotOwner {
+  return { pid: process.pid, startTicks: readProcess(process.pid)?.startTicks };
 }
 
-export async function ownerAlive(owner: SlotOwner): Promise<boolean> {
+export function ownerAlive(owner: SlotOwner): boolean {
   return owner.pid === process.pid || stillRunning(owner.pid, owner.startTicks);
 }
 
@@ -45,7 +45,7 @@ export async function ownerAlive(owner: SlotOwner): Promise<boolean> {
 export async function killUid(uid: number): Promise<number> {
   let killed = 0;
   for (let round = 0; round < 50; round++) {
-    const victims = (await listProcesses()).filter((info) => info.uid === uid);
+    const victims = listProcesses().filter((info) => info.uid === uid);
     if (victims.length === 0) break;
     for (const victim of victims) killQuietly(victim.pid);
     killed += victims.length;
@@ -71,7 +71,7 @@ export class SlotPool {
 
   async acquire(labId: string): Promise<LabSlot> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-    this.owner ??= await me();
+    this.owner ??= me();
     const owner = JSON.stringify({ ...this.owner, labId } satisfies SlotOwner);
     for (let index = 0; index < SLOT_COUNT; index++) {
       const lock = path.join(this.dir, `${index}.lock`);
@@ -101,7 +101,7 @@ export class SlotPool {
     } catch {
       return false; // being written right now, or unreadable: leave it
     }
-    if (await ownerAlive(holder)) return false;
+    if (ownerAlive(holder)) return false;
     if (this.switchUsers) await killUid(FIRST_SLOT_UID + index);
     await fs.rm(lock, { force: true });
     return true;

@@ -11,7 +11,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LabLimits } from './host-config.ts';
-import { killQuietly, listBriefSync, readProcessSync, TICKS_PER_SECOND, type ProcessBrief, type ProcessInfo } from './proc-scan.ts';
+import { killQuietly, listBriefs, readProcess, TICKS_PER_SECOND, type ProcessBrief, type ProcessInfo } from './proc-scan.ts';
 
 export interface LimitHit {
   /** The limit's name as a learner reads it, e.g. "memory per process". */
@@ -47,7 +47,6 @@ interface Tracked {
   cpu: Map<number, { at: number; ticks: number; runnableNs: number; switches: number }[]>;
   usage: LabUsage;
   ended: boolean;
-  lastFileCount: number;
 }
 
 const FILE_COUNT_EVERY_MS = 2000;
@@ -100,7 +99,6 @@ export class LabWatchdog {
       cpu: new Map(),
       usage: { processes: 0, rssBytes: 0, cpuPercent: 0, files: 0 },
       ended: false,
-      lastFileCount: 0,
     });
     this.timer ??= setInterval(() => void this.tick(), this.intervalMs);
     return () => {
@@ -127,14 +125,14 @@ export class LabWatchdog {
     if (this.ticking || this.tracked.size === 0) return;
     this.ticking = true;
     try {
-      const briefs = listBriefSync();
+      const briefs = listBriefs();
       const now = Date.now();
       const countFilesNow = now - this.lastFiles >= FILE_COUNT_EVERY_MS;
       if (countFilesNow) this.lastFiles = now;
       for (const entry of this.tracked.values()) {
         if (entry.ended) continue;
         const members = this.members(entry, briefs)
-          .map((pid) => readProcessSync(pid))
+          .map((pid) => readProcess(pid))
           .filter((info): info is ProcessInfo => info !== undefined);
         this.measure(entry, members, now);
         this.enforce(entry, members);
@@ -185,7 +183,7 @@ export class LabWatchdog {
       processes: learner.length,
       rssBytes: members.reduce((sum, info) => sum + info.rss, 0),
       cpuPercent: Math.round(cpuPercent),
-      files: entry.lastFileCount,
+      files: entry.usage.files, // counted less often, in checkFiles
     };
   }
 
@@ -242,7 +240,6 @@ export class LabWatchdog {
 
   private async checkFiles(entry: Tracked): Promise<void> {
     const count = await countFiles(entry.lab.dir, this.limits.files);
-    entry.lastFileCount = count;
     entry.usage.files = count;
     if (count > this.limits.files) {
       this.endLab(entry, {

@@ -1,10 +1,10 @@
 /**
- * Reads Linux's /proc to see the processes the host is responsible for: who they belong to (uid, pid namespace,
- * session, LAB_ID) and what they use (resident memory, CPU time). Other systems get an empty list; the host then
- * relies on process groups alone.
+ * Reads Linux's /proc to see the processes the host is responsible for: who they belong to (uid, session, parent,
+ * LAB_ID) and what they use (resident memory, CPU time). Reads are synchronous: the files are small and kernel-made,
+ * and the watchdog reads them several times a second, where promise overhead once cost more than the reads.
+ * Other systems get empty lists; the host then relies on process groups alone.
  */
-import fsSync from 'node:fs';
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 
 export interface ProcessInfo {
   pid: number;
@@ -25,8 +25,6 @@ export interface ProcessInfo {
   voluntarySwitches: number;
   /** Start time since boot in clock ticks: together with pid it identifies a process across pid reuse. */
   startTicks: number;
-  /** Inode of the pid namespace, e.g. "pid:[4026532845]". */
-  pidNamespace: string | undefined;
   /** The pid as seen inside the innermost pid namespace (what a sandboxed supervisor reports). */
   innerPid: number;
   name: string;
@@ -57,19 +55,18 @@ export interface ProcessBrief {
   uid: number;
 }
 
-/**
- * Every process, briefly, read synchronously: the watchdog does this a few times a second, and reading two small
- * entries per process without the promise machinery costs a small fraction of reading everything asynchronously.
- */
-export function listBriefSync(): ProcessBrief[] {
+export function listPids(): number[] {
   if (!procAvailable) return [];
+  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number);
+}
+
+/** Every process, briefly: one small file and a stat each, enough to tell which lab a process belongs to. */
+export function listBriefs(): ProcessBrief[] {
   const briefs: ProcessBrief[] = [];
-  for (const entry of fsSync.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of listPids()) {
     try {
-      const parsed = parseStat(fsSync.readFileSync(`/proc/${entry}/stat`, 'utf8'));
-      if (!parsed) continue;
-      briefs.push({ pid: Number(entry), ppid: parsed.ppid, sid: parsed.sid, uid: fsSync.statSync(`/proc/${entry}`).uid });
+      const parsed = parseStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      if (parsed) briefs.push({ pid, ppid: parsed.ppid, sid: parsed.sid, uid: fs.statSync(`/proc/${pid}`).uid });
     } catch {
       // it exited while we looked
     }
@@ -77,74 +74,55 @@ export function listBriefSync(): ProcessBrief[] {
   return briefs;
 }
 
-/** Everything the watchdog measures about one process, read synchronously; undefined once it has exited. */
-export function readProcessSync(pid: number): ProcessInfo | undefined {
+function readOptional(file: string): string | undefined {
   try {
-    const stat = fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const status = fsSync.readFileSync(`/proc/${pid}/status`, 'utf8');
-    let schedstat: string | undefined;
-    try {
-      schedstat = fsSync.readFileSync(`/proc/${pid}/schedstat`, 'utf8');
-    } catch {
-      schedstat = undefined;
-    }
-    return describe(pid, stat, status, schedstat, undefined);
+    return fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
 }
 
-function describe(pid: number, stat: string, status: string, schedstat: string | undefined, pidNamespace: string | undefined): ProcessInfo | undefined {
-  const parsed = parseStat(stat);
-  if (!parsed) return undefined;
-  const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
+/** Everything measured about one process; undefined once it has exited. */
+export function readProcess(pid: number): ProcessInfo | undefined {
+  const stat = readOptional(`/proc/${pid}/stat`);
+  const status = readOptional(`/proc/${pid}/status`);
+  const parsed = stat === undefined ? undefined : parseStat(stat);
+  if (!parsed || status === undefined) return undefined;
+  const schedstat = readOptional(`/proc/${pid}/schedstat`);
   const [runNs, waitNs] = (schedstat ?? '').split(' ').map(Number);
-  const runnableNs = schedstat ? runNs! + waitNs! : (parsed.cpuTicks / TICKS_PER_SECOND) * 1e9;
-  const voluntarySwitches = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-  const innerPid = Number(/^NSpid:.*?(\d+)\s*$/m.exec(status)?.[1] ?? pid);
-  return { pid, ppid: parsed.ppid, sid: parsed.sid, uid, rss: parsed.rssPages * PAGE_BYTES, cpuTicks: parsed.cpuTicks, runnableNs, voluntarySwitches, startTicks: parsed.startTicks, pidNamespace, innerPid, name: parsed.name };
+  return {
+    pid,
+    ppid: parsed.ppid,
+    sid: parsed.sid,
+    uid: Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1),
+    rss: parsed.rssPages * PAGE_BYTES,
+    cpuTicks: parsed.cpuTicks,
+    runnableNs: schedstat ? runNs! + waitNs! : (parsed.cpuTicks / TICKS_PER_SECOND) * 1e9,
+    voluntarySwitches: Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0),
+    startTicks: parsed.startTicks,
+    innerPid: Number(/^NSpid:.*?(\d+)\s*$/m.exec(status)?.[1] ?? pid),
+    name: parsed.name,
+  };
 }
 
-export async function readProcess(pid: number, { namespace = false } = {}): Promise<ProcessInfo | undefined> {
-  try {
-    const [stat, status, schedstat] = await Promise.all([
-      fs.readFile(`/proc/${pid}/stat`, 'utf8'),
-      fs.readFile(`/proc/${pid}/status`, 'utf8'),
-      fs.readFile(`/proc/${pid}/schedstat`, 'utf8').catch(() => undefined),
-    ]);
-    const pidNamespace = namespace ? await fs.readlink(`/proc/${pid}/ns/pid`).catch(() => undefined) : undefined;
-    return describe(pid, stat, status, schedstat, pidNamespace);
-  } catch {
-    return undefined; // it exited while we looked
-  }
+export function listProcesses(): ProcessInfo[] {
+  return listPids()
+    .map((pid) => readProcess(pid))
+    .filter((info): info is ProcessInfo => info !== undefined);
 }
 
-export async function listPids(): Promise<number[]> {
-  if (!procAvailable) return [];
-  const entries = await fs.readdir('/proc');
-  return entries.filter((entry) => /^\d+$/.test(entry)).map(Number);
-}
-
-export async function listProcesses(options: { namespace?: boolean } = {}): Promise<ProcessInfo[]> {
-  const found = await Promise.all((await listPids()).map((pid) => readProcess(pid, options)));
-  return found.filter((info): info is ProcessInfo => info !== undefined);
-}
-
-/** The LAB_ID a process was started with, if we may read its environment. */
-export async function labIdOf(pid: number): Promise<string | undefined> {
-  try {
-    const environ = await fs.readFile(`/proc/${pid}/environ`, 'utf8');
-    return /(?:^|\0)LAB_ID=([^\0]*)/.exec(environ)?.[1];
-  } catch {
-    return undefined;
-  }
+/** Processes started with one of these LAB_IDs (those whose environment we may read). */
+export function pidsOfLabs(labIds: ReadonlySet<string>): number[] {
+  return listPids().filter((pid) => {
+    const labId = /(?:^|\0)LAB_ID=([^\0]*)/.exec(readOptional(`/proc/${pid}/environ`) ?? '')?.[1];
+    return labId !== undefined && labIds.has(labId);
+  });
 }
 
 /** Whether a process with this pid and start time still runs (a reused pid does not count). */
-export async function stillRunning(pid: number, startTicks: number | undefined): Promise<boolean> {
-  const info = await readProcess(pid);
-  if (!info) return false;
-  return startTicks === undefined || info.startTicks === startTicks;
+export function stillRunning(pid: number, startTicks: number | undefined): boolean {
+  const info = readProcess(pid);
+  return info !== undefined && (startTicks === undefined || info.startTicks === startTicks);
 }
 
 export function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {

@@ -5,17 +5,17 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { killQuietly, labIdOf, listPids, readProcess } from './proc-scan.ts';
+import { killQuietly, pidsOfLabs, readProcess } from './proc-scan.ts';
 import { ownerAlive } from './lab-slots.ts';
 
 export const OWNER_FILE = 'owner.json';
 
-let ownStartTicks: Promise<number | undefined> | undefined;
+let ownStartTicks: number | undefined;
 
 /** Mark a lab folder as belonging to this process (pid and start time, so a reused pid is not mistaken for it). */
 export async function writeOwner(labDir: string): Promise<void> {
-  ownStartTicks ??= readProcess(process.pid).then((info) => info?.startTicks);
-  await fs.writeFile(path.join(labDir, OWNER_FILE), JSON.stringify({ pid: process.pid, startTicks: await ownStartTicks }));
+  ownStartTicks ??= readProcess(process.pid)?.startTicks;
+  await fs.writeFile(path.join(labDir, OWNER_FILE), JSON.stringify({ pid: process.pid, startTicks: ownStartTicks }));
 }
 
 export async function reapStaleLabDirs(labRoot: string): Promise<{ dirs: number; processes: number }> {
@@ -34,18 +34,13 @@ export async function reapStaleLabDirs(labRoot: string): Promise<{ dirs: number;
     } catch {
       owner = undefined; // made by a CLI run or torn down half-way; judged by age below
     }
-    if (owner ? !(await ownerAlive({ pid: owner.pid, startTicks: owner.startTicks })) : await olderThan(dir, 60 * 60 * 1000)) stale.add(entry);
+    if (owner ? !ownerAlive({ pid: owner.pid, startTicks: owner.startTicks }) : await olderThan(dir, 60 * 60 * 1000)) stale.add(entry);
   }
   if (stale.size === 0) return { dirs: 0, processes: 0 };
 
-  let processes = 0;
-  for (const pid of await listPids()) {
-    const labId = await labIdOf(pid);
-    if (labId && stale.has(labId)) {
-      killQuietly(pid);
-      processes++;
-    }
-  }
+  const leftovers = pidsOfLabs(stale);
+  for (const pid of leftovers) killQuietly(pid);
+  const processes = leftovers.length;
   for (const entry of stale) await fs.rm(path.join(labRoot, entry), { recursive: true, force: true });
   return { dirs: stale.size, processes };
 }

@@ -10,7 +10,7 @@ import { connect, openAndStart, startHost } from './host-support.ts';
 
 /** Processes this test is answerable for: its own children, and anything running as a lab user. */
 async function footprint() {
-  const all = await listProcesses();
+  const all = listProcesses();
   return {
     children: all.filter((info) => info.ppid === process.pid).length,
     labUsers: all.filter((info) => info.uid >= FIRST_SLOT_UID && info.uid < FIRST_SLOT_UID + 1000).length,

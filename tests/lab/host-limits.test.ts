@@ -25,7 +25,7 @@ describe('lab host limits', () => {
     await tab.next((m) => m.op === 'closed' && m.code === 'limit');
     await tab.closed;
     await eventually(() => processesOfLab(labId).length === 0 && host.labs.size === 0, 'every process of the lab to be gone', 15_000);
-    const sleepers = (await listProcesses()).filter((info) => info.name === 'sleep' && info.uid >= 420000);
+    const sleepers = listProcesses().filter((info) => info.name === 'sleep' && info.uid >= 420000);
     expect(sleepers).toEqual([]);
     await stillServes(port, origin);
   });
