@@ -28,8 +28,8 @@ afterEach(() => {
   for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-/** Run `npm start`'s script as a real process with these settings; resolves once it serves (or rejects with its output). */
-export async function runHost(env: Record<string, string> = {}): Promise<HostProcess> {
+/** `npm start`'s script as a real process with these settings; its stdout and stderr are kept together. */
+function spawnHost(env: Record<string, string>) {
   const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.ts')], {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SITE_DIR: minimalSite(), ...env },
@@ -40,9 +40,15 @@ export async function runHost(env: Record<string, string> = {}): Promise<HostPro
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+/** Run the host; resolves once it serves (or rejects with its output). */
+export async function runHost(env: Record<string, string> = {}): Promise<HostProcess> {
+  const { child, exited, output } = spawnHost(env);
   const url = await new Promise<string>((resolve, reject) => {
     const poll = setInterval(() => {
-      const match = /running at (http:\/\/[^\s/]+)\//.exec(output);
+      const match = /running at (http:\/\/[^\s/]+)\//.exec(output());
       if (match?.[1]) {
         clearInterval(poll);
         resolve(match[1]);
@@ -50,28 +56,20 @@ export async function runHost(env: Record<string, string> = {}): Promise<HostPro
     }, 20);
     void exited.then((code) => {
       clearInterval(poll);
-      reject(new Error(`the host exited (${code}) before serving:\n${output}`));
+      reject(new Error(`the host exited (${code}) before serving:\n${output()}`));
     });
   });
   const logs = () =>
-    output
+    output()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { child, url, output: () => output, logs, exited };
+  return { child, url, output, logs, exited };
 }
 
 /** Run the host expecting it to refuse to start; resolves with its exit code and output. */
 export async function refusedHost(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.ts')], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', SITE_DIR: minimalSite(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.push(child);
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-  return { code, output };
+  const { exited, output } = spawnHost(env);
+  const code = await exited;
+  return { code, output: output() };
 }
