@@ -1,18 +1,37 @@
-// npm run check -- <lesson> [--solution] [--json] [--redis auto|redis-server|js|url]
-// Grades a lesson's starter (default) or solution files with the real supervisor. Exit 0 only if all checks pass.
+// npm run check -- <lesson> [--solution | --variant <name>] [--only <check name>]… [--seed N] [--json]
+//   [--redis auto|redis-server|js|url]
+// Grades a lesson's starter (default), solution or one of its variants with the real supervisor. Exit 0 only if
+// every check that ran passed.
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { LabProcess, type LabEvent } from '../playground/server/lab-process.ts';
 import { startCommand } from '../playground/runtime/start-command.ts';
-import { loadLesson } from '../playground/server/lessons.ts';
+import { loadLesson, loadVariants } from '../playground/server/lessons.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { solution: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, redis: { type: 'string' } },
+  options: {
+    solution: { type: 'boolean', default: false },
+    variant: { type: 'string' },
+    only: { type: 'string', multiple: true },
+    seed: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    redis: { type: 'string' },
+  },
 });
+const USAGE = 'usage: npm run check -- <lesson-slug> [--solution | --variant <name>] [--only <check name>] [--seed N] [--json] [--redis auto|redis-server|js|url]';
 const name = positionals[0];
 if (!name) {
-  console.error('usage: npm run check -- <lesson-slug> [--solution] [--json] [--redis auto|redis-server|js|url]');
+  console.error(USAGE);
+  process.exit(2);
+}
+const seed = values.seed === undefined ? undefined : Number(values.seed);
+if (seed !== undefined && !(Number.isInteger(seed) && seed > 0 && seed < 2 ** 32)) {
+  console.error(`--seed must be a whole number from 1 to ${2 ** 32 - 1}, got "${values.seed}"`);
+  process.exit(2);
+}
+if (values.solution && values.variant) {
+  console.error(`--solution and --variant pick different files; give one.\n${USAGE}`);
   process.exit(2);
 }
 
@@ -24,10 +43,21 @@ try {
   process.exit(2);
 }
 
-const which = values.solution ? 'solution' : 'starter';
+let files = values.solution ? lesson.solution : lesson.starter;
+let which = values.solution ? 'solution' : 'starter';
+if (values.variant) {
+  const variants = await loadVariants(lesson);
+  const variant = variants.find((v) => v.name === values.variant);
+  if (!variant) {
+    console.error(`lesson "${lesson.slug}" has no variant "${values.variant}"; it has: ${variants.map((v) => v.name).join(', ') || 'none'}`);
+    process.exit(2);
+  }
+  files = variant.files;
+  which = `variant ${variant.name}`;
+}
 const say = (text: string) => { if (!values.json) process.stderr.write(text + '\n'); };
 const lab = await LabProcess.create({
-  files: values.solution ? lesson.solution : lesson.starter,
+  files,
   checksSource: await fs.readFile(lesson.checksFile, 'utf8'),
   redis: values.redis,
 });
@@ -42,6 +72,11 @@ lab.on('event', (event) => {
     const mark = event.status === 'pass' ? '\u2713' : '\u2717';
     say(`  ${mark} ${String(event.name)} (${(Number(event.ms) / 1000).toFixed(1)} s)`);
     if (event.message) say(`      ${String(event.message).replace(/\n/g, '\n      ')}`);
+    const reproduce = event.reproduce as { curl?: string } | undefined;
+    if (event.status !== 'pass' && reproduce) {
+      say(`      Rerun: npm run check -- ${lesson.slug}${values.solution ? ' --solution' : values.variant ? ` --variant ${values.variant}` : ''} --seed ${String(event.seed)} --only ${JSON.stringify(String(event.name))}`);
+      if (reproduce.curl) say(`      The request that showed it (with \`npm run lab -- ${lesson.slug}\` running): ${reproduce.curl}`);
+    }
   }
   if (event.type === 'checks') report = event;
 });
@@ -49,7 +84,7 @@ lab.on('event', (event) => {
 let exitCode = 1;
 try {
   await lab.send(startCommand(lesson.meta.lab));
-  await lab.send({ type: 'check' });
+  await lab.send({ type: 'check', ...(seed ? { seed } : {}), ...(values.only?.length ? { only: values.only } : {}) });
   if (!report) throw new Error('the supervisor finished without a report');
   const tests = report.tests as { status: string }[];
   const passed = tests.filter((t) => t.status === 'pass').length;

@@ -33,6 +33,7 @@ export const LAB_DEPENDENCIES = [
   '@socket.io/redis-adapter',
   'socket.io-client',
   'js-redis-server',
+  'tough-cookie',
 ] as const;
 
 /** One installed copy of a package, as npm laid it out in the project. */

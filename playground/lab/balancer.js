@@ -1,12 +1,12 @@
 // @ts-check
 import http from 'node:http';
 import net from 'node:net';
+import { isLabHeader, redeemTag, TAG_HEADER } from './request-tags.js';
 
 export const STRATEGIES = /** @type {const} */ (['round-robin', 'least-connections', 'sticky']);
 /** @typedef {typeof STRATEGIES[number]} Strategy */
 export const AFFINITY_COOKIE = 'lab_instance';
 export const SERVED_BY = 'x-served-by';
-export const USER_HEADER = 'x-lab-user';
 const MAX_BODY = 1024 * 1024;
 const UPSTREAM_TIMEOUT_MS = 10_000;
 
@@ -41,8 +41,9 @@ export function createBalancer(options) {
   let turn = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
-  /** @param {Backend[]} candidates @param {http.IncomingMessage} req */
-  function choose(candidates, req) {
+  /** @param {Backend[]} candidates @param {http.IncomingMessage} req @param {string} [pinned] the instance a check asked for */
+  function choose(candidates, req, pinned) {
+    if (pinned !== undefined) return candidates.find((b) => b.name === pinned);
     if (candidates.length === 0) return undefined;
     if (strategy === 'sticky') {
       const wanted = readCookie(req.headers.cookie, AFFINITY_COOKIE);
@@ -61,7 +62,8 @@ export function createBalancer(options) {
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   async function handle(req, res) {
     const started = performance.now();
-    const user = headerValue(req.headers[USER_HEADER]);
+    const tag = redeemTag(req.headers[TAG_HEADER]);
+    const user = tag?.user;
     const path = req.url ?? '/';
     /** @param {string | null} instance */
     const report = (instance) =>
@@ -77,7 +79,12 @@ export function createBalancer(options) {
     }
     const tried = new Set();
     for (;;) {
-      const backend = choose(options.backends().filter((b) => b.routable && !tried.has(b.name)), req);
+      const backend = choose(options.backends().filter((b) => b.routable && !tried.has(b.name)), req, tag?.instance);
+      if (!backend && tag?.instance !== undefined) {
+        plain(res, tried.size > 0 ? 502 : 503, `The check asked for instance ${tag.instance}, which is not serving.\n${options.describe()}`);
+        report(null);
+        return;
+      }
       if (!backend) {
         const status = tried.size > 0 ? 502 : 503;
         const why = tried.size > 0 ? `Instance${tried.size > 1 ? 's' : ''} ${[...tried].join(', ')} refused the connection.` : 'No instance is up to serve this request.';
@@ -107,7 +114,7 @@ export function createBalancer(options) {
         backend.inflight--;
         resolve(outcome);
       };
-      const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-host': req.headers.host ?? '' };
+      const headers = { ...appHeaders(req.headers), 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-host': req.headers.host ?? '' };
       if (body.length > 0 || !hasNoBody(req)) headers['content-length'] = String(body.length);
       delete headers['transfer-encoding'];
       const upstream = http.request({ host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers, agent }, (answer) => {
@@ -144,9 +151,10 @@ export function createBalancer(options) {
   /** @param {http.IncomingMessage} req @param {import('node:stream').Duplex} socket @param {Buffer} head */
   function upgrade(req, socket, head) {
     const started = performance.now();
-    const backend = choose(options.backends().filter((b) => b.routable), req);
+    const tag = redeemTag(req.headers[TAG_HEADER]);
+    const backend = choose(options.backends().filter((b) => b.routable), req, tag?.instance);
     const report = (/** @type {number} */ status, /** @type {string | null} */ instance) =>
-      options.onRequest({ user: headerValue(req.headers[USER_HEADER]), method: 'UPGRADE', path: req.url ?? '/', instance, status, ms: Math.round(performance.now() - started) });
+      options.onRequest({ user: tag?.user, method: 'UPGRADE', path: req.url ?? '/', instance, status, ms: Math.round(performance.now() - started) });
     if (!backend) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nNo instance is up to accept this WebSocket.\n');
       report(503, null);
@@ -157,7 +165,13 @@ export function createBalancer(options) {
     const release = () => { if (!released) { released = true; backend.sockets--; } };
     const upstream = net.connect(backend.port, '127.0.0.1', () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const name = req.rawHeaders[i] ?? '';
+        const lower = name.toLowerCase();
+        if (isLabHeader(lower)) continue;
+        const value = lower === 'cookie' ? withoutCookie(req.rawHeaders[i + 1], AFFINITY_COOKIE) : req.rawHeaders[i + 1];
+        if (value !== undefined) lines.push(`${name}: ${value}`);
+      }
       lines.push(`${SERVED_BY}: ${backend.name}`);
       upstream.write(lines.join('\r\n') + '\r\n\r\n');
       if (head.length) upstream.write(head);
@@ -184,6 +198,10 @@ export function createBalancer(options) {
   return {
     server,
     get strategy() { return strategy; },
+    /** Start the rotation at a place `random` picks, so a seeded check does not always find the same order. @param {() => number} random */
+    shuffle(random) {
+      turn = Math.floor(random() * 1_000_000);
+    },
     /** @param {Strategy} next */
     setStrategy(next) {
       if (!STRATEGIES.includes(next)) throw new Error(`unknown strategy "${next}"; use one of ${STRATEGIES.join(', ')}`);
@@ -237,9 +255,28 @@ function plain(res, status, text) {
   res.end(text.endsWith('\n') ? text : text + '\n');
 }
 
-/** @param {string | string[] | undefined} value */
-function headerValue(value) {
-  return Array.isArray(value) ? value[0] : value;
+/**
+ * The request's headers as the app may see them: the lab's own (tags, x-served-by, the affinity cookie) removed.
+ * @param {http.IncomingHttpHeaders} headers
+ */
+function appHeaders(headers) {
+  /** @type {http.OutgoingHttpHeaders} */
+  const out = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || isLabHeader(name)) continue;
+    if (name === 'cookie') {
+      const kept = withoutCookie(Array.isArray(value) ? value.join('; ') : value, AFFINITY_COOKIE);
+      if (kept !== undefined) out.cookie = kept;
+    } else out[name] = value;
+  }
+  return out;
+}
+
+/** A Cookie header without the cookie `name`; undefined when nothing is left. @param {string | undefined} header @param {string} name */
+function withoutCookie(header, name) {
+  if (header === undefined) return undefined;
+  const kept = header.split(';').filter((part) => part.split('=')[0]?.trim() !== name).map((part) => part.trim()).filter(Boolean);
+  return kept.length ? kept.join('; ') : undefined;
 }
 
 /** @param {string | undefined} header @param {string} name */
@@ -247,7 +284,16 @@ export function readCookie(header, name) {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) return safeDecode(part.slice(eq + 1).trim());
   }
   return undefined;
+}
+
+/** A malformed %-escape (anyone can send one) reads as the raw text rather than throwing. @param {string} text */
+function safeDecode(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

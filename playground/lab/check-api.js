@@ -1,6 +1,8 @@
 // @ts-check
 import { CheckFailure } from './grader.js';
 import { labRequest } from './http-client.js';
+import { bodyJson, isSuccess, namedIn } from './identity.js';
+import { createSessionProbes } from './session-probes.js';
 import { VirtualUser } from './users.js';
 
 /**
@@ -17,6 +19,7 @@ import { VirtualUser } from './users.js';
  * @property {(strategy: string) => void} strategy
  * @property {() => Promise<import('ioredis').Redis>} redis
  * @property {(user: import('./users.js').UserResult) => void} onUserResult
+ * @property {(random: () => number) => void} [shuffle]  start the balancer's rotation at a seeded place
  */
 
 /**
@@ -24,28 +27,60 @@ import { VirtualUser } from './users.js';
  * supervisor, never the learner's source text.
  * @param {LabControls} controls
  * @param {AbortSignal} signal
+ * @param {number} [seed]  replays the check's random choices (the grader derives it from the run's seed)
  */
-export function createCheckApi(controls, signal) {
+export function createCheckApi(controls, signal, seed = Number(process.env.LAB_SEED) || (Date.now() % 1_000_000) + 1) {
   /** @type {VirtualUser[]} */
   const users = [];
   /** @type {LabSocket[]} */
   const sockets = [];
   /** @type {{ stop: () => Promise<TrafficReport> }[]} */
   const traffics = [];
-  const seed = Number(process.env.LAB_SEED) || (Date.now() % 1_000_000) + 1;
   const random = seededRandom(seed);
+  // Where round-robin starts depends on the seed, so no check can rely on one fixed order of instances.
+  controls.shuffle?.(random);
+  /** @param {import('./http-client.js').LabResponse} response */
+  const seen = (response) => {
+    api.lastResponse = response;
+    return response;
+  };
+  const names = () => users.map((u) => u.name);
   const api = {
     signal,
+    /** The latest response any request of this check got: the default evidence of a failure's rerun line. @type {import('./http-client.js').LabResponse | undefined} */
+    lastResponse: undefined,
+    /** The routes virtual users call (login, visit, logout). */
+    routes: controls.routes,
     /** A fresh virtual user with an empty cookie jar. @param {string} name */
     user(name) {
-      const user = new VirtualUser(name, { port: controls.port, routes: controls.routes, onResult: controls.onUserResult });
+      const user = new VirtualUser(name, {
+        port: controls.port,
+        routes: controls.routes,
+        others: names,
+        onResult: (result) => {
+          seen(result);
+          controls.onUserResult(result);
+        },
+      });
       users.push(user);
       return user;
     },
-    /** An anonymous request through the balancer. @param {string} method @param {string} path @param {{ body?: unknown, headers?: Record<string, string> }} [options] */
-    request(method, path, options = {}) {
-      return labRequest(controls.port(), { method, path, ...options });
+    /**
+     * An anonymous request through the balancer; `via` makes one instance serve it.
+     * @param {string} method @param {string} path @param {{ body?: unknown, headers?: Record<string, string>, via?: string }} [options]
+     */
+    async request(method, path, options = {}) {
+      const { via, ...rest } = options;
+      return seen(await labRequest(controls.port(), { method, path, ...rest, ...(via ? { tag: { instance: via } } : {}) }));
     },
+    /**
+     * Whom an answer names (see identity.js): one of this check's users, any name under a user/name key, or null.
+     * @param {import('./http-client.js').LabResponse} response @param {string} [expected] the name the caller hopes for
+     */
+    named(response, expected = '') {
+      return namedIn(bodyJson(response), expected, names());
+    },
+    isSuccess,
     get url() {
       return `http://127.0.0.1:${controls.port()}`;
     },
@@ -72,13 +107,17 @@ export function createCheckApi(controls, signal) {
     /** @param {string} strategy */
     strategy: (strategy) => { api.changedCluster = true; controls.strategy(strategy); },
     redis: controls.redis,
-    /** @param {string} message */
-    fail(message) {
-      throw new CheckFailure(message);
+    /**
+     * Fail the check. `evidence` is the response that showed it, for the rerun line (default: the latest one).
+     * @param {string} message @param {import('./http-client.js').LabResponse} [evidence]
+     * @returns {never}
+     */
+    fail(message, evidence) {
+      throw new CheckFailure(message, evidence);
     },
-    /** @param {unknown} condition @param {string} message */
-    assert(condition, message) {
-      if (!condition) throw new CheckFailure(message);
+    /** @param {unknown} condition @param {string} message @param {import('./http-client.js').LabResponse} [evidence] */
+    assert(condition, message, evidence) {
+      if (!condition) throw new CheckFailure(message, evidence);
     },
     /** @param {number} ms */
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -174,8 +213,9 @@ export function createCheckApi(controls, signal) {
     },
     /**
      * Steady logged-in traffic while a check does something else: each user logs in, then visits in a loop. A
-     * visit answered 401 after a successful login is a logout (the user logs in again and carries on); a
-     * visit that got no answer or a 5xx is an error. `stop()` ends the loops and returns the counts.
+     * visit after an accepted login that does not name the user (401/403, or 2xx naming nobody or someone else) is
+     * a logout (the user logs in again and carries on); a refused login, a visit that got no answer or any other
+     * status is an error. `stop()` ends the loops and returns the counts.
      * @param {{ users?: string[], pauseMs?: number }} [options]
      */
     traffic(options = {}) {
@@ -191,15 +231,15 @@ export function createCheckApi(controls, signal) {
           if (!expectLogin) {
             const login = await user.login();
             report.logins++;
-            if (login.status === 200) expectLogin = true;
+            if (login.loggedIn) expectLogin = true;
             else report.errors.push({ user: name, action: 'login', status: login.status, instance: login.instance, error: login.error ?? login.body.trim().slice(0, 120) });
           } else {
             const visit = await user.visit();
             report.visits++;
             if (visit.instance) report.byInstance[visit.instance] = (report.byInstance[visit.instance] ?? 0) + 1;
-            if (visit.status === 200) report.loggedIn++;
-            else if (visit.status === 401) {
-              report.logouts.push({ user: name, instance: visit.instance, at: Date.now() });
+            if (visit.loggedIn) report.loggedIn++;
+            else if (visit.loggedOut) {
+              report.logouts.push({ user: name, instance: visit.instance, at: Date.now(), status: visit.status, named: visit.named });
               expectLogin = false;
             } else report.errors.push({ user: name, action: 'visit', status: visit.status, instance: visit.instance, error: visit.error ?? visit.body.trim().slice(0, 120) });
           }
@@ -216,12 +256,15 @@ export function createCheckApi(controls, signal) {
       traffics.push(handle);
       return handle;
     },
+    /** Probes every session lesson shares: login everywhere, logout everywhere, forged cookies, expiry. */
+    sessions: /** @type {ReturnType<typeof createSessionProbes>} */ (/** @type {unknown} */ (undefined)),
     async dispose() {
       for (const traffic of traffics) await traffic.stop();
       for (const socket of sockets) socket.close();
       for (const user of users) user.forget();
     },
   };
+  api.sessions = createSessionProbes(api);
   return api;
 }
 
@@ -230,9 +273,9 @@ export function createCheckApi(controls, signal) {
 /**
  * @typedef {object} TrafficReport
  * @property {number} visits      visits answered, whatever the status
- * @property {number} loggedIn    visits answered 200
+ * @property {number} loggedIn    visits answered 2xx naming the user
  * @property {number} logins      login attempts, including logging in again after a logout
- * @property {{ user: string, instance: string | null, at: number }[]} logouts  visits answered 401 after a login
+ * @property {{ user: string, instance: string | null, at: number, status: number, named: string | null }[]} logouts  visits after a login that did not name the user
  * @property {{ user: string, action: string, status: number, instance: string | null, error: string | undefined }[]} errors
  * @property {Record<string, number>} byInstance  visits per instance
  */

@@ -1,35 +1,43 @@
 // @ts-check
-/** A minimal per-user cookie jar: enough for session cookies set by the lab's apps (name, value, Max-Age, Expires). */
+import { CookieJar as ToughJar } from 'tough-cookie';
+
+/**
+ * One virtual user's cookies, kept as a browser keeps them for the lab's site, which production serves over https
+ * behind a TLS-terminating balancer: Secure cookies are kept and sent, Path and HttpOnly are honoured, and a cookie
+ * goes away when its Max-Age or Expires passes (on the clock, not only when the next Set-Cookie arrives) or when
+ * the app sends it again already expired. tough-cookie does the RFC 6265 work.
+ */
+export const SITE = 'https://127.0.0.1';
+
 export class CookieJar {
   constructor() {
-    /** @type {Map<string, string>} */
-    this.cookies = new Map();
+    this.jar = new ToughJar(undefined, { looseMode: true });
   }
 
-  /** @param {string[]} setCookieHeaders */
-  store(setCookieHeaders) {
-    for (const header of setCookieHeaders) {
-      const [pair = '', ...attributes] = header.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired = attributes.some((a) => {
-        const [key = '', val = ''] = a.split('=').map((s) => s.trim());
-        if (key.toLowerCase() === 'max-age') return Number(val) <= 0;
-        if (key.toLowerCase() === 'expires') return Date.parse(val) <= Date.now();
-        return false;
-      });
-      if (expired || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+  /** @param {string} path */
+  url(path = '/') {
+    return `${SITE}${path.startsWith('/') ? path : `/${path}`}`;
   }
 
-  header() {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  /**
+   * Keep what the app set in answer to a request for `path`; cookies a browser would reject are ignored.
+   * @param {string[]} setCookieHeaders @param {string} [path]
+   */
+  store(setCookieHeaders, path = '/') {
+    for (const header of setCookieHeaders) this.jar.setCookieSync(header, this.url(path), { ignoreError: true });
+  }
+
+  /** The Cookie header a browser would send with a request for `path` now ('' when none). @param {string} [path] */
+  header(path = '/') {
+    return this.jar.getCookieStringSync(this.url(path));
+  }
+
+  /** Names and values a request for `path` would carry now. @param {string} [path] @returns {{ key: string, value: string }[]} */
+  list(path = '/') {
+    return this.jar.getCookiesSync(this.url(path)).map((c) => ({ key: c.key, value: c.value }));
   }
 
   clear() {
-    this.cookies.clear();
+    this.jar.removeAllCookiesSync();
   }
 }

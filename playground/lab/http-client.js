@@ -1,6 +1,7 @@
 // @ts-check
 import http from 'node:http';
 import { SERVED_BY } from './balancer.js';
+import { dropTag, issueTag, TAG_HEADER } from './request-tags.js';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -13,22 +14,42 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
  * @property {Record<string, string | string[] | undefined>} headers
  * @property {number} ms
  * @property {string | undefined} error  network error, when status is 0
+ * @property {SentRequest} request   what was sent, for messages and rerun lines
+ */
+
+/**
+ * @typedef {object} SentRequest
+ * @property {string} method
+ * @property {string} path
+ * @property {Record<string, string>} headers  as the app receives them, lab-internal ones left out
+ * @property {string | undefined} body
  */
 
 /**
  * One request through the balancer. Never rejects: network failures come back as status 0 with `error`.
+ * `tag` tells the balancer (never the app) who sent it and, for checks, which instance must serve it.
  * @param {number} port
- * @param {{ method?: string, path?: string, body?: unknown, headers?: Record<string, string>, timeoutMs?: number }} request
+ * @param {{ method?: string, path?: string, body?: unknown, headers?: Record<string, string>, timeoutMs?: number, tag?: import('./request-tags.js').RequestTag }} request
  * @returns {Promise<LabResponse>}
  */
-export function labRequest(port, { method = 'GET', path = '/', body, headers = {}, timeoutMs = 10_000 }) {
+export function labRequest(port, { method = 'GET', path = '/', body, headers = {}, timeoutMs = 10_000, tag }) {
   const started = performance.now();
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  /** @type {SentRequest} */
+  const sent = {
+    method, path, body: payload,
+    headers: { ...(payload !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
+  };
+  const token = tag ? issueTag(tag) : undefined;
   return new Promise((resolve) => {
+    const done = (/** @type {LabResponse} */ response) => {
+      if (token) dropTag(token);
+      resolve(response);
+    };
     const req = http.request(
       {
         host: '127.0.0.1', port, method, path, agent,
-        headers: { ...(payload !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
+        headers: { ...sent.headers, ...(token ? { [TAG_HEADER]: token } : {}) },
       },
       (res) => {
         /** @type {Buffer[]} */
@@ -41,21 +62,21 @@ export function labRequest(port, { method = 'GET', path = '/', body, headers = {
             try { json = JSON.parse(text); } catch { json = undefined; }
           }
           const served = res.headers[SERVED_BY];
-          resolve({
+          done({
             status: res.statusCode ?? 0, instance: typeof served === 'string' ? served : null, body: text, json,
-            headers: res.headers, ms: performance.now() - started, error: undefined,
+            headers: res.headers, ms: performance.now() - started, error: undefined, request: sent,
           });
         });
-        res.on('error', (error) => resolve(failed(error, started)));
+        res.on('error', (error) => done(failed(error, started, sent)));
       },
     );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', (error) => resolve(failed(error, started)));
+    req.on('error', (error) => done(failed(error, started, sent)));
     req.end(payload);
   });
 }
 
-/** @param {Error} error @param {number} started @returns {LabResponse} */
-function failed(error, started) {
-  return { status: 0, instance: null, body: '', json: undefined, headers: {}, ms: performance.now() - started, error: error.message };
+/** @param {Error} error @param {number} started @param {SentRequest} request @returns {LabResponse} */
+function failed(error, started, request) {
+  return { status: 0, instance: null, body: '', json: undefined, headers: {}, ms: performance.now() - started, error: error.message, request };
 }

@@ -18,7 +18,7 @@ import { Cluster } from './cluster.js';
 import { createCheckApi } from './check-api.js';
 import { number, parseCommand, text } from './commands.js';
 import { emit, emitRequest, flushEvents, protectStdout } from './events.js';
-import { loadChecks, runChecks } from './grader.js';
+import { loadChecks, randomSeed, runChecks, selectChecks } from './grader.js';
 import { freePort, portRange } from './ports.js';
 import { startRedis } from './redis/provider.js';
 import { startRedisTap } from './redis/tap.js';
@@ -74,7 +74,7 @@ function user(name) {
   if (!/^[a-z][a-z0-9_-]{0,31}$/i.test(name)) throw new Error(`user names are letters and digits, got "${name}"`);
   let found = users.get(name);
   if (!found) {
-    found = new VirtualUser(name, { port: () => balancerPort, routes: settings.routes, onResult: reportUser });
+    found = new VirtualUser(name, { port: () => balancerPort, routes: settings.routes, onResult: reportUser, others: () => users.keys() });
     users.set(name, found);
   }
   return found;
@@ -84,7 +84,8 @@ function user(name) {
 function reportUser(result) {
   emit({
     type: 'user', user: result.user, action: result.action, status: result.status, instance: result.instance,
-    loggedIn: result.loggedIn, loggedOut: result.loggedOut, ms: Math.round(result.ms), error: result.error,
+    loggedIn: result.loggedIn, loggedOut: result.loggedOut, named: result.named, mixup: result.mixup, refused: result.refused,
+    ms: Math.round(result.ms), error: result.error,
     body: result.body.length > 300 ? result.body.slice(0, 300) + '…' : result.body,
   });
 }
@@ -187,18 +188,25 @@ async function restoreCluster() {
   await cluster.scale(settings.instances);
 }
 
-async function grade() {
+/** @param {import('./commands.js').Command} command  `seed` replays a run; `only` names the checks to run */
+async function grade(command) {
   const checks = await loadChecks(checksFile);
-  emit({ type: 'checks-start', names: checks.map((c) => c.name) });
+  const seed = command.seed === undefined ? Number(process.env.LAB_SEED) || randomSeed() : number(command, 'seed');
+  if (!(Number.isInteger(seed) && seed > 0 && seed < 2 ** 32)) throw new Error(`"check" needs a whole-number "seed" from 1 to ${2 ** 32 - 1}`);
+  const only = command.only === undefined ? undefined : Array.isArray(command.only) ? command.only.map(String) : [String(command.only)];
+  const selected = selectChecks(checks, only);
+  emit({ type: 'checks-start', names: selected.map(({ check }) => check.name), seed });
   await ensureInfrastructure();
   await resetCluster();
   /** @type {import('./check-api.js').CheckApi | undefined} */
   let previous;
   const report = await runChecks(checks, {
+    seed,
+    only,
     prepare: async () => {
       if (previous?.changedCluster) await restoreCluster();
     },
-    makeApi: async (signal) =>
+    makeApi: async (signal, checkSeedValue) =>
       (previous = createCheckApi(
         {
           port: () => balancerPort,
@@ -213,8 +221,10 @@ async function grade() {
           strategy: (s) => balancer.setStrategy(/** @type {any} */ (s)),
           redis: labRedis,
           onUserResult: reportUser,
+          shuffle: (random) => balancer.shuffle(random),
         },
         signal,
+        checkSeedValue,
       )),
     onResult: (result) => emit({ type: 'check', ...result }),
   });
@@ -288,7 +298,7 @@ async function execute(command) {
       return;
     }
     case 'check':
-      await grade();
+      await grade(command);
       return;
     case 'status':
       emit(snapshot());

@@ -1,21 +1,34 @@
 // @ts-check
-import { USER_HEADER } from './balancer.js';
 import { CookieJar } from './cookie-jar.js';
 import { labRequest } from './http-client.js';
+import { bodyJson, isDenied, isSuccess, namedIn } from './identity.js';
 
 export const DEFAULT_USERS = ['alice', 'bob', 'carol'];
 
+/** @typedef {{ via?: string }} SendOptions  `via`: the instance that must serve the request (checks only) */
+
 /** @typedef {{ login: string, visit: string, logout: string }} UserRoutes */
-/** @typedef {import('./http-client.js').LabResponse & { user: string, action: string, loggedIn: boolean, loggedOut: boolean }} UserResult */
+/**
+ * @typedef {object} UserJudgement
+ * @property {string} user
+ * @property {string} action     login | visit | logout | request
+ * @property {boolean} loggedIn  login: accepted (2xx); visit: answered 2xx naming this user
+ * @property {boolean} loggedOut a visit after an accepted login that was refused (401/403) or named nobody or someone else
+ * @property {string | null} named  whom the answer named (see identity.js)
+ * @property {string | null} mixup  someone else's name where this user's was expected: a session mix-up
+ * @property {boolean} refused   a login not answered 2xx
+ */
+/** @typedef {import('./http-client.js').LabResponse & UserJudgement} UserResult */
 
 /**
- * A simulated person using the app through the balancer, with their own cookies. `expectsLogin` remembers
- * whether they logged in, so a visit answered 401 afterwards is reported as an unexpected logout.
+ * A simulated person using the app through the balancer, with their own cookies, judged by whom the app says
+ * they are (identity.js). `expectsLogin` remembers an accepted login, so a later visit that does not name them is
+ * reported as a logout.
  */
 export class VirtualUser {
   /**
    * @param {string} name
-   * @param {{ port: () => number, routes: UserRoutes, onResult?: (result: UserResult) => void }} options
+   * @param {{ port: () => number, routes: UserRoutes, onResult?: (result: UserResult) => void, others?: () => Iterable<string> }} options
    */
   constructor(name, options) {
     this.name = name;
@@ -27,44 +40,66 @@ export class VirtualUser {
     this.lastVisitLoggedOut = false;
   }
 
-  /** @param {string} action @param {{ method?: string, path?: string, body?: unknown }} request */
-  async send(action, request) {
+  /**
+   * @param {string} action
+   * @param {{ method?: string, path?: string, body?: unknown, headers?: Record<string, string> }} request
+   * @param {SendOptions} [options]
+   */
+  async send(action, request, options = {}) {
+    const path = request.path ?? '/';
+    const cookie = this.jar.header(path);
     const response = await labRequest(this.options.port(), {
       ...request,
-      headers: { [USER_HEADER]: this.name, ...(this.jar.cookies.size ? { cookie: this.jar.header() } : {}) },
+      headers: { ...(cookie ? { cookie } : {}), ...request.headers },
+      tag: { user: this.name, instance: options.via },
     });
     const setCookie = response.headers['set-cookie'];
-    if (setCookie) this.jar.store([setCookie].flat());
-    const ok = response.status >= 200 && response.status < 300;
+    if (setCookie) this.jar.store([setCookie].flat(), path);
+    const ok = isSuccess(response.status);
+    const named = namedIn(bodyJson(response), this.name, this.options.others?.() ?? []);
+    const mixup = named !== null && named !== this.name ? named : null;
     let loggedIn = false;
-    if (action === 'login') loggedIn = ok;
-    else if (action === 'visit') loggedIn = response.status === 200;
-    const loggedOut = action === 'visit' && this.expectsLogin && response.status === 401;
-    if (action === 'login' && ok) this.expectsLogin = true;
-    if (action === 'login' && response.status === 404) this.canLogin = false;
-    if (action === 'visit') this.lastVisitLoggedOut = loggedOut;
-    if (action === 'logout') this.expectsLogin = false;
+    let loggedOut = false;
+    if (action === 'login') {
+      loggedIn = ok && mixup === null;
+      if (ok) {
+        this.expectsLogin = true;
+        this.lastVisitLoggedOut = false;
+      }
+      if (response.status === 404) this.canLogin = false;
+    } else if (action === 'visit') {
+      loggedIn = ok && named === this.name;
+      // Only an answer about the session counts: a 5xx or no answer is an error, not a logout.
+      loggedOut = this.expectsLogin && !loggedIn && (ok || isDenied(response.status));
+      this.lastVisitLoggedOut = loggedOut;
+    } else if (action === 'logout' && ok) this.expectsLogin = false;
     /** @type {UserResult} */
-    const result = { ...response, user: this.name, action, loggedIn, loggedOut };
+    const result = { ...response, user: this.name, action, loggedIn, loggedOut, named, mixup, refused: action === 'login' && !ok };
     this.options.onResult?.(result);
     return result;
   }
 
-  login() {
-    return this.send('login', { method: 'POST', path: this.options.routes.login, body: { user: this.name } });
+  /** @param {SendOptions} [options] */
+  login(options) {
+    return this.send('login', { method: 'POST', path: this.options.routes.login, body: { user: this.name } }, options);
   }
 
-  visit() {
-    return this.send('visit', { method: 'GET', path: this.options.routes.visit });
+  /** @param {SendOptions} [options] */
+  visit(options) {
+    return this.send('visit', { method: 'GET', path: this.options.routes.visit }, options);
   }
 
-  logout() {
-    return this.send('logout', { method: 'POST', path: this.options.routes.logout, body: {} });
+  /** @param {SendOptions} [options] */
+  logout(options) {
+    return this.send('logout', { method: 'POST', path: this.options.routes.logout, body: {} }, options);
   }
 
-  /** Any other request as this user (a lesson's own action). @param {string} method @param {string} path @param {unknown} [body] */
-  request(method, path, body) {
-    return this.send('request', { method, path, body });
+  /**
+   * Any other request as this user (a lesson's own action).
+   * @param {string} method @param {string} path @param {unknown} [body] @param {SendOptions & { headers?: Record<string, string> }} [options]
+   */
+  request(method, path, body, options = {}) {
+    return this.send('request', { method, path, body, headers: options.headers }, options);
   }
 
   forget() {

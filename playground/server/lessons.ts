@@ -61,6 +61,63 @@ async function readTree(dir: string, base = dir): Promise<LabFile[]> {
 }
 
 /**
+ * A lesson's graded variant: a plausible wrong solution (which a named check must catch) or a correct one written
+ * differently from the reference. It lives in `variants/<name>/`: a `variant.json` and the files that differ from
+ * `solution/`, laid over it. Variants are for CI and course authors; the site and the lab host never serve them.
+ */
+export interface LessonVariant {
+  name: string;
+  kind: 'wrong' | 'correct';
+  note: string;
+  /** Wrong variants: the checks (by exact name) that must fail. */
+  catches: string[];
+  files: LabFile[];
+}
+
+const VARIANT_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+function parseVariantMeta(source: string, file: string): Omit<LessonVariant, 'name' | 'files'> {
+  let data: unknown;
+  try {
+    data = JSON.parse(source);
+  } catch (error) {
+    throw new Error(`${file}: not JSON (${(error as Error).message})`);
+  }
+  const meta = data as { kind?: unknown; note?: unknown; catches?: unknown };
+  if (meta.kind !== 'wrong' && meta.kind !== 'correct') throw new Error(`${file}: "kind" must be "wrong" or "correct"`);
+  if (typeof meta.note !== 'string' || meta.note.trim() === '') throw new Error(`${file}: "note" must say in one line what the variant does`);
+  const catches = meta.catches ?? [];
+  if (!Array.isArray(catches) || !catches.every((c) => typeof c === 'string' && c !== '')) throw new Error(`${file}: "catches" must be a list of check names`);
+  if (meta.kind === 'wrong' && catches.length === 0) throw new Error(`${file}: a wrong variant must name the check that catches it in "catches"`);
+  if (meta.kind === 'correct' && catches.length > 0) throw new Error(`${file}: a correct variant catches nothing; remove "catches"`);
+  return { kind: meta.kind, note: meta.note.trim(), catches: catches as string[] };
+}
+
+/** The lesson's variants, by name; none when it has no `variants/` folder. */
+export async function loadVariants(lesson: Lesson): Promise<LessonVariant[]> {
+  const root = path.join(lesson.dir, 'variants');
+  let entries;
+  try {
+    entries = await fs.readdir(root, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const variants: LessonVariant[] = [];
+  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const dir = path.join(root, entry.name);
+    if (!VARIANT_NAME.test(entry.name)) throw new Error(`${dir}: variant names are lower-case letters, digits and dashes`);
+    const metaFile = path.join(dir, 'variant.json');
+    const meta = parseVariantMeta(await fs.readFile(metaFile, 'utf8'), metaFile);
+    const own = (await readTree(dir)).filter((f) => f.path !== 'variant.json');
+    const byPath = new Map(lesson.solution.map((f) => [f.path, f]));
+    for (const file of own) byPath.set(file.path, file);
+    variants.push({ name: entry.name, ...meta, files: [...byPath.values()].sort((a, b) => a.path.localeCompare(b.path)) });
+  }
+  return variants;
+}
+
+/**
  * Load a lesson by slug ("map-trap") or folder name ("02-map-trap"). `lessonsDir` lets Astro's build, whose
  * bundled modules do not sit next to the sources, say where the lessons are.
  */

@@ -16,12 +16,16 @@ describe('supervisor and balancer', () => {
 
   it('reports each proxied request with user, method, path, instance, status and time', async () => {
     const { lab, events, until } = await startLab(app());
-    await get(lab.balancerPort, '/hello?x=1', { 'x-lab-user': 'alice' });
+    await lab.send({ type: 'user', user: 'alice', action: 'request', method: 'GET', path: '/hello?x=1' });
     const report = await until((e) => e.type === 'request' && e.path === '/hello?x=1');
     expect(report).toMatchObject({ user: 'alice', method: 'GET', status: 200 });
     expect(['A', 'B', 'C']).toContain(report.instance);
     expect(typeof report.ms).toBe('number');
     expect(events.some((e) => e.type === 'redis' || e.type === 'process')).toBe(true);
+    // A header anyone can send names nobody: the user comes from the supervisor's own bookkeeping.
+    await get(lab.balancerPort, '/forged', { 'x-lab-user': 'bob', 'x-lab-tag': 'made-up' });
+    const forged = await until((e) => e.type === 'request' && e.path === '/forged');
+    expect(forged.user).toBeUndefined();
   });
 
   it('routes around a stopped instance and answers 503 in plain words when none is up', async () => {
