@@ -18,7 +18,7 @@ describe('RESP request parser', () => {
 });
 
 describe('cookie jar', () => {
-  it('stores, replaces and expires cookies', () => {
+  it('stores, replaces and deletes cookies as a browser does', () => {
     const jar = new CookieJar();
     jar.store(['sid=abc; Path=/; HttpOnly', 'lab_instance=B; Path=/']);
     expect(jar.header()).toBe('sid=abc; lab_instance=B');
@@ -27,6 +27,31 @@ describe('cookie jar', () => {
     expect(jar.header()).toBe('sid=def');
     jar.store(['sid=x; Max-Age=0']);
     expect(jar.header()).toBe('');
+  });
+
+  it('expires a cookie on the clock, with no Set-Cookie needed', async () => {
+    const jar = new CookieJar();
+    jar.store(['short=1; Max-Age=1; Path=/', 'long=2; Max-Age=600; Path=/']);
+    expect(jar.header()).toBe('short=1; long=2');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(jar.header()).toBe('long=2');
+  });
+
+  it('keeps Secure cookies (the site is https behind the balancer) and honours Path', () => {
+    const jar = new CookieJar();
+    jar.store(['sid=s; Secure; HttpOnly; SameSite=Lax; Path=/', 'api=1; Path=/api'], '/login');
+    expect(jar.header('/me')).toBe('sid=s');
+    expect(jar.header('/api/quote')).toBe('api=1; sid=s');
+    // Without a Path, the default is the folder of the request that set it.
+    jar.store(['deep=1'], '/account/login');
+    expect(jar.header('/account/me')).toContain('deep=1');
+    expect(jar.header('/me')).not.toContain('deep=1');
+  });
+
+  it('ignores cookies a browser would reject', () => {
+    const jar = new CookieJar();
+    jar.store(['other=1; Domain=example.com', 'sub=1; Domain=other.127.0.0.1', 'ok=1']);
+    expect(jar.header()).toBe('ok=1');
   });
 });
 
