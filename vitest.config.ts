@@ -9,6 +9,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // The cluster tests start many processes; running files one at a time keeps timings honest on 2 cores.
     fileParallelism: false,
+    // Tests marked concurrent (lesson gradings) run two at a time.
+    maxConcurrency: 2,
     reporters: ['default'],
   },
 });

@@ -70,12 +70,24 @@ export const mountChecksPanel: MountChecksPanel = (element: HTMLElement, store: 
       result && result.ms ? el('span', { class: 'pg-check-ms' }, `${(result.ms / 1000).toFixed(1)} s`) : null,
     ];
     if (result && result.message && result.status !== 'pass') {
-      const details = el('details', { class: 'pg-check-details' }, el('summary', {}, ...head), el('p', { class: 'pg-check-message' }, result.message));
+      const details = el('details', { class: 'pg-check-details' }, el('summary', {}, ...head), el('p', { class: 'pg-check-message' }, result.message), rerun(name, result));
       details.open = toggled.get(name) ?? open;
       details.addEventListener('toggle', () => toggled.set(name, details.open));
       return el('li', { class: 'pg-check', 'data-status': status }, details);
     }
     return el('li', { class: 'pg-check', 'data-status': status }, el('div', { class: 'pg-check-summary' }, ...head), result?.message && result.status === 'pass' ? el('p', { class: 'pg-check-message pg-muted' }, result.message) : null);
+  }
+
+  /** How to see the failure again: the seed that replays the check, and the request that showed it. */
+  function rerun(name: string, result: CheckResult): HTMLElement | null {
+    if (result.seed === undefined && !result.reproduce) return null;
+    const command = `npm run check -- ${options.slug} --seed ${result.seed} --only ${JSON.stringify(name)}`;
+    return el(
+      'div',
+      { class: 'pg-check-rerun' },
+      result.seed !== undefined ? el('p', {}, `Seed ${result.seed}: the same seed makes the same random choices. From a clone of the course: `, el('code', {}, command)) : null,
+      result.reproduce ? el('p', {}, 'The request that showed it, against ', el('code', {}, `npm run lab -- ${options.slug}`), ': ', el('code', {}, result.reproduce.curl)) : null,
+    );
   }
 
   function render(checks: ChecksView): void {

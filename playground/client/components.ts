@@ -56,5 +56,7 @@ export type MountUsersPanel = (element: HTMLElement, store: LabStore, options: U
 export interface ChecksPanelOptions {
   /** Runs the lesson's checks (the shell saves files and starts the cluster first). */
   runChecks(): Promise<void>;
+  /** The lesson's slug, for the rerun command a failed check shows. */
+  slug: string;
 }
 export type MountChecksPanel = (element: HTMLElement, store: LabStore, options: ChecksPanelOptions) => Disposable;

@@ -32,6 +32,10 @@ export interface CheckResult {
   status: 'pass' | 'fail' | 'error';
   message: string | null;
   ms: number;
+  /** The grading run's seed: the same seed replays the check's random choices. */
+  seed?: number;
+  /** The request that showed a failure, as a curl command against `npm run lab`'s balancer. */
+  reproduce?: { curl: string };
 }
 
 export interface ChecksView {
@@ -80,6 +84,12 @@ export interface UserResultView {
   instance: string | null;
   loggedIn: boolean;
   loggedOut: boolean;
+  /** Whom the app's answer named (null: nobody); the lab judges logins by it, not by the status. */
+  named?: string | null;
+  /** Someone else's name where this user's was expected: a session mix-up. */
+  mixup?: string | null;
+  /** A login the app did not answer 2xx. */
+  refused?: boolean;
   body: string;
   error?: string;
   t: number;

@@ -321,7 +321,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     load(terminalSlot, () => import('./terminals.ts'), ({ mountTerminals }) => mountTerminals(terminalSlot, store)),
     load(clusterSlot, () => import('./cluster-view.ts'), ({ mountClusterView }) => mountClusterView(clusterSlot, store, options)),
     load(usersSlot, () => import('./users-panel.ts'), ({ mountUsersPanel }) => mountUsersPanel(usersSlot, store, options)),
-    load(checksSlot, () => import('./checks-panel.ts'), ({ mountChecksPanel }) => mountChecksPanel(checksSlot, store, { runChecks: () => session.check() })),
+    load(checksSlot, () => import('./checks-panel.ts'), ({ mountChecksPanel }) => mountChecksPanel(checksSlot, store, { runChecks: () => session.check(), slug: lesson.slug })),
   ]).then(() => {
     // Every panel has loaded (or said why not): tests and benchmarks wait for this.
     root.dataset.playgroundReady = '';

@@ -57,7 +57,18 @@ function answerFrom(result: UserResultView): string {
   return `${result.status}${result.instance ? ` from ${result.instance}` : ' from the balancer'}`;
 }
 
-/** A user's session state after `result`, given what was known before. */
+/** "logged out on B", with why when the answer was a 2xx: it named nobody, or someone else. */
+function loggedOutLabel(result: UserResultView, instance: string | null): string {
+  const on = instance ? ` on ${instance}` : '';
+  if (result.mixup) return `answered as ${displayName(result.mixup)}${on}: session mix-up`;
+  if (result.status >= 200 && result.status < 300) return `logged out${on} (the answer names nobody)`;
+  return `logged out${on}`;
+}
+
+/**
+ * A user's session state after `result`, given what was known before. Logged in means the app named this user
+ * (the lab's judgement, `loggedIn`), never merely a 200.
+ */
 export function nextUserStatus(previous: UserStatus, result: UserResultView): UserStatus {
   const instance = result.instance ?? null;
   if (failed(result)) {
@@ -65,15 +76,13 @@ export function nextUserStatus(previous: UserStatus, result: UserResultView): Us
   }
   switch (result.action) {
     case 'login':
+      if (result.mixup) return { kind: 'error', label: `login answered as ${displayName(result.mixup)}: session mix-up`, tone: 'bad', instance };
       if (result.loggedIn) return { kind: 'logged-in', label: instance ? `logged in on ${instance}` : 'logged in', tone: 'ok', instance };
       return { kind: 'error', label: `login refused (${answerFrom(result)})`, tone: 'bad', instance };
     case 'visit':
-      if (result.loggedOut) {
-        return { kind: 'logged-out', label: instance ? `logged out on ${instance}` : 'logged out', tone: 'bad', instance };
-      }
-      if (result.loggedIn || result.status === 200) return { kind: 'logged-in', label: instance ? `logged in on ${instance}` : 'logged in', tone: 'ok', instance };
-      if (result.status === 401) return { kind: 'not-logged-in', label: 'not logged in', tone: 'neutral', instance };
-      return { ...previous, instance };
+      if (result.loggedOut) return { kind: 'logged-out', label: loggedOutLabel(result, instance), tone: 'bad', instance };
+      if (result.loggedIn) return { kind: 'logged-in', label: instance ? `logged in on ${instance}` : 'logged in', tone: 'ok', instance };
+      return { kind: 'not-logged-in', label: 'not logged in', tone: 'neutral', instance };
     case 'logout':
       if (result.status < 400) return { kind: 'not-logged-in', label: 'logged out (by choice)', tone: 'neutral', instance };
       return { kind: 'error', label: `logout failed (${answerFrom(result)})`, tone: 'bad', instance };
@@ -95,14 +104,16 @@ export function describeResult(result: UserResultView): LogEntry {
   const who = displayName(result.user);
   const where = result.instance ?? 'balancer';
   const head = `${who} ${result.action} → ${where} ${result.status || '—'}`;
-  if (result.loggedOut) return { text: head, tone: 'bad', word: 'logged out', icon: '✕' };
+  if (result.mixup) return { text: head, tone: 'bad', word: `mix-up: answered as ${displayName(result.mixup)}`, icon: '✕' };
+  if (result.loggedOut) return { text: head, tone: 'bad', word: result.status < 300 ? 'logged out (names nobody)' : 'logged out', icon: '✕' };
   if (result.status === 0 || result.error) return { text: `${head}${result.error ? ` ${result.error}` : ''}`, tone: 'bad', word: 'no answer', icon: '✕' };
   if (result.status >= 500) return { text: head, tone: 'bad', word: 'failed', icon: '✕' };
   if (result.status >= 400) {
     const word = result.action === 'visit' && result.status === 401 ? 'not logged in' : 'refused';
     return { text: head, tone: 'neutral', word, icon: '!' };
   }
-  const word = result.action === 'login' || (result.action === 'visit' && result.loggedIn) ? 'logged in' : result.action === 'logout' ? 'logged out (by choice)' : 'ok';
+  if (result.action === 'visit' && !result.loggedIn) return { text: head, tone: 'neutral', word: 'not logged in', icon: '!' };
+  const word = result.loggedIn ? 'logged in' : result.action === 'logout' ? 'logged out (by choice)' : 'ok';
   return { text: head, tone: 'ok', word, icon: '✓' };
 }
 

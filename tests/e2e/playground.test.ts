@@ -44,9 +44,25 @@ describe('playground', () => {
 
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     const checks = page.getByRole('region', { name: 'Checks' });
-    await checks.getByText(/All 4 checks passed/).waitFor({ timeout: 120_000 });
+    await checks.getByText(/All \d+ checks passed/).waitFor({ timeout: 120_000 });
     await expect(checks.innerText()).resolves.not.toMatch(/failed/);
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a failed check says how to see it again: the seed and the request that showed it', { timeout: 180_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/lessons/map-trap/`);
+    await page.locator('.pg-root[data-playground-ready]').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    const checks = page.getByRole('region', { name: 'Checks' });
+    await checks.getByText(/passed, \d+ failed/).waitFor({ timeout: 120_000 });
+    const first = checks.locator('details[open]').first();
+    await expect(first.innerText()).resolves.toMatch(/Expected .*observed/s);
+    const rerun = first.locator('.pg-check-rerun');
+    await expect(rerun.innerText()).resolves.toMatch(/Seed (\d+).*npm run check -- map-trap --seed \1 --only "/s);
+    await expect(rerun.locator('code').last().innerText()).resolves.toMatch(/^curl -i .*http:\/\/127\.0\.0\.1:3000\//);
     await context.close();
   });
 });

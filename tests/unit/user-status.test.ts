@@ -45,6 +45,21 @@ describe('user status', () => {
     ).toBe('logged in on C');
   });
 
+  it('a 200 is not a login: only an answer naming the user is', () => {
+    expect(replay(result({ action: 'visit', status: 200, instance: 'B', loggedIn: false }))).toMatchObject({ kind: 'not-logged-in', label: 'not logged in' });
+    const namesNobody = replay(result({ action: 'login', loggedIn: true }), result({ action: 'visit', status: 200, instance: 'B', loggedOut: true, named: null }));
+    expect(namesNobody).toMatchObject({ kind: 'logged-out', tone: 'bad', label: 'logged out on B (the answer names nobody)' });
+    const mixup = replay(result({ action: 'login', loggedIn: true }), result({ action: 'visit', status: 200, instance: 'C', loggedOut: true, named: 'bob', mixup: 'bob' }));
+    expect(mixup).toMatchObject({ kind: 'logged-out', tone: 'bad', label: 'answered as Bob on C: session mix-up' });
+    expect(describeResult(result({ status: 200, instance: 'C', loggedOut: true, mixup: 'bob' }))).toMatchObject({ tone: 'bad', word: 'mix-up: answered as Bob' });
+    expect(describeResult(result({ status: 200, instance: 'C' }))).toMatchObject({ tone: 'neutral', word: 'not logged in' });
+  });
+
+  it('a refused login is never followed by "logged in"', () => {
+    const status = replay(result({ action: 'login', status: 404, instance: 'A', refused: true }), result({ action: 'visit', status: 200, instance: 'B' }));
+    expect(status).toMatchObject({ kind: 'not-logged-in', label: 'not logged in' });
+  });
+
   it('a visit answered 401 without a login is just "not logged in"', () => {
     expect(replay(result({ action: 'visit', status: 401, instance: 'B' }))).toMatchObject({ kind: 'not-logged-in', tone: 'neutral' });
   });
