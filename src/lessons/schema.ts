@@ -8,7 +8,7 @@ export const strategySchema = z
 export const userRoutesSchema = z
   .object({
     login: z.string().startsWith('/').default('/login').describe('Path a virtual user POSTs {"user": name} to in order to log in.'),
-    visit: z.string().startsWith('/').default('/me').describe('Path a virtual user GETs on each visit; 200 means logged in, 401 means logged out.'),
+    visit: z.string().startsWith('/').default('/me').describe('Path a virtual user GETs on each visit; logged in only when it answers 2xx with JSON naming the user (e.g. {"user":"alice"}), logged out on 401/403 or an answer naming nobody.'),
     logout: z.string().startsWith('/').default('/logout').describe('Path a virtual user POSTs to in order to log out.'),
   })
   .strict()
