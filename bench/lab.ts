@@ -194,7 +194,7 @@ async function deployUnderTraffic(lab: LabProcess, cookie: string): Promise<Depl
   const traffic = runLoad({
     port: lab.balancerPort,
     path: '/me',
-    headers: { cookie, 'x-lab-user': 'bench' },
+    headers: { cookie },
     connections: DEPLOY_TRAFFIC.connections,
     thinkMs: DEPLOY_TRAFFIC.thinkMs,
     durationMs: 30_000,

@@ -74,7 +74,7 @@ export function request(
 /** POST /login through the balancer; returns the session cookie ("connect.sid=…"). */
 export async function login(port: number, user: string): Promise<string> {
   const answer = await request(port, 'POST', '/login', {
-    headers: { 'content-type': 'application/json', 'x-lab-user': user },
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ user }),
   });
   if (answer.status !== 200) throw new Error(`login answered ${answer.status}: ${answer.body.slice(0, 200)}`);

@@ -242,3 +242,33 @@ describe('accessibility (axe-core)', () => {
     }
   }
 });
+
+describe('lesson variants stay out of the site', () => {
+  it('no built file carries a variant, and the lab host serves none of them', async () => {
+    const { readdirSync, readFileSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { lessonFolders, loadLesson, loadVariants } = await import('../../playground/server/lessons.ts');
+    const { projectRoot } = await import('./helpers.ts');
+    const notes: string[] = [];
+    for (const folder of await lessonFolders()) for (const v of await loadVariants(await loadLesson(folder))) notes.push(v.note);
+    expect(notes.length).toBeGreaterThan(0);
+    const dist = join(projectRoot, 'dist');
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const full = join(dir, name);
+        if (statSync(full).isDirectory()) walk(full);
+        else if (!/\.(png|jpe?g|woff2?|ico|snapshot)$/.test(name)) files.push(full);
+      }
+    };
+    walk(dist);
+    const leaked = files.filter((file) => {
+      const text = readFileSync(file, 'utf8');
+      return notes.some((note) => text.includes(note) || text.includes(JSON.stringify(note).slice(1, -1)));
+    });
+    expect(leaked).toEqual([]);
+    const lesson = (await lessonFolders())[1]!;
+    const answer = await fetch(`${base}/src/lessons/${lesson}/variants/`);
+    expect(answer.status).toBe(404);
+  });
+});
