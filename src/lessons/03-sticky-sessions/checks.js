@@ -1,5 +1,6 @@
 // Checks for "Sticky sessions": affinity keeps a user on one instance, which skews load and does not save the
-// session when that instance goes away. Everything is observed through the balancer and the supervisor.
+// session when that instance goes away. Users are judged by whom /me names (lab.sessions and visit.loggedIn), and
+// every failure carries the request that showed it. Everything is observed through the balancer and the supervisor.
 
 /** "A×30, B×3, C×3" for the messages. */
 function perInstance(responses) {
@@ -8,14 +9,28 @@ function perInstance(responses) {
   return [...counts].sort().map(([name, n]) => `${name}×${n}`).join(', ') || 'no responses';
 }
 
-/** Log a user in and check that it worked; returns the instance the balancer pinned them to. */
+/** What a visit's answer said about its user, in words. */
+function said(visit) {
+  const where = visit.instance ? ` from ${visit.instance}` : '';
+  const body = visit.body.trim().replace(/\s+/g, ' ').slice(0, 100) || '(empty body)';
+  if (visit.status === 0) return `no answer (${visit.error ?? 'connection failed'})`;
+  if (visit.loggedIn) return `${visit.status}${where} naming ${visit.user}`;
+  if (visit.mixup) return `${visit.status}${where} naming "${visit.mixup}" instead of ${visit.user}: a session mix-up`;
+  if (visit.status >= 200 && visit.status < 300) return `${visit.status}${where} ${body}, which names nobody`;
+  return `${visit.status}${where} ${body}`;
+}
+
+/** Log a user in through the (sticky) balancer and check that it worked; returns the instance they are pinned to. */
 async function logIn(lab, user) {
   const login = await user.login();
-  lab.assert(
-    login.status === 200 && login.instance,
-    `Expected ${user.name}'s POST /login to answer 200; observed ${login.status}: ${login.body.trim().slice(0, 160)}`,
-  );
+  lab.assert(login.loggedIn && login.instance, `Expected ${user.name}'s POST /login to answer 2xx; observed ${said(login)}.`, login);
   return login.instance;
+}
+
+/** Every visit must name its user; fails with the first one that does not. */
+function allLoggedIn(lab, visits, context) {
+  const out = visits.find((v) => !v.loggedIn);
+  lab.assert(!out, `${context} Expected all ${visits.length} visits to name the user who made them; observed ${lab.tally(visits)}, among them ${out && said(out)}.`, out);
 }
 
 export default [
@@ -25,15 +40,13 @@ export default [
       const alice = lab.user('alice');
       const pinned = await logIn(lab, alice);
       const visits = await lab.visits(alice, 12);
-      const elsewhere = visits.filter((v) => v.instance !== pinned);
+      const elsewhere = visits.find((v) => v.instance !== pinned);
       lab.assert(
-        elsewhere.length === 0,
+        !elsewhere,
         `Alice logged in on ${pinned}, and the balancer is sticky. Expected all 12 of her visits on ${pinned}; observed ${perInstance(visits)}.`,
+        elsewhere,
       );
-      lab.assert(
-        visits.every((v) => v.status === 200),
-        `Expected Alice's 12 visits to ${pinned} to find her logged in; observed ${lab.tally(visits)}.`,
-      );
+      allLoggedIn(lab, visits, `Alice's 12 visits all went to ${pinned}.`);
     },
   },
   {
@@ -59,7 +72,37 @@ export default [
         share >= 80,
         `Expected the sticky balancer to send all of Alice's 30 visits to ${pinned}, so that it carries at least 80 % of the ` +
           `${all.length} requests (round-robin would give each instance about ${fair}); observed ${perInstance(all)} (${share} % on ${pinned}).`,
+        all.find((r) => r.user === 'alice' && r.instance !== pinned),
       );
+    },
+  },
+  {
+    name: 'Several users logged in at once are never mixed up',
+    async run(lab) {
+      await lab.sessions.identitiesHold(['alice', 'bob', 'carol']);
+    },
+  },
+  {
+    name: 'Logging out on any instance ends the session on every instance',
+    async run(lab) {
+      // loginEverywhere asks every instance; the logout then goes to one other than the login's, as after a failover.
+      const { user: dave } = await lab.sessions.loginEverywhere('dave');
+      await lab.sessions.logoutEverywhere(dave);
+    },
+  },
+  {
+    name: 'A forged or tampered cookie logs nobody in',
+    async run(lab) {
+      const { user: erin } = await lab.sessions.loginEverywhere('erin');
+      await lab.sessions.loginEverywhere('frank');
+      await lab.sessions.forgedCookiesRefused(erin);
+    },
+  },
+  {
+    name: 'Sessions live in Redis and expire',
+    async run(lab) {
+      const { user: grace } = await lab.sessions.loginEverywhere('grace');
+      await lab.sessions.sessionExpires(grace, { expireNow: true });
     },
   },
   {
@@ -68,34 +111,37 @@ export default [
       const bob = lab.user('bob');
       const pinned = await logIn(lab, bob);
       const before = await lab.visits(bob, 3);
-      lab.assert(before.every((v) => v.status === 200 && v.instance === pinned), `Expected Bob's first visits to stay on ${pinned}, logged in; observed ${lab.tally(before)}.`);
+      const strayed = before.find((v) => v.instance !== pinned);
+      lab.assert(!strayed, `Expected Bob's first visits to stay on ${pinned}; observed ${perInstance(before)}.`, strayed);
+      allLoggedIn(lab, before, `Bob was pinned to ${pinned}.`);
       await lab.kill(pinned);
       const after = await lab.visits(bob, 6);
       const movedTo = [...new Set(after.map((v) => v.instance))];
-      lab.assert(
-        after.every((v) => v.status === 200),
-        `The balancer pinned Bob to ${pinned}, which was then killed. It moved him to ${movedTo.join(' and ') || 'no instance'}. ` +
-          `Expected 6 of 6 visits still logged in; observed ${lab.tally(after)}: his session died with ${pinned}.`,
-      );
+      allLoggedIn(lab, after, `The balancer pinned Bob to ${pinned}, which was then killed. It moved him to ${movedTo.join(' and ') || 'no instance'}: his session must not have died with ${pinned}.`);
       lab.assert(
         movedTo.length === 1 && movedTo[0] !== pinned,
         `After ${pinned} died, expected Bob to be pinned to one other instance; observed ${perInstance(after)}.`,
+        after.at(-1),
       );
+      // Wherever the balancer sends him next, he is still himself.
+      for (const instance of lab.upInstances()) {
+        const visit = await bob.visit({ via: instance });
+        lab.assert(visit.loggedIn, `${pinned}, where Bob logged in, was killed. Expected ${instance} to answer naming him; observed ${said(visit)}.`, visit);
+      }
     },
   },
   {
     name: 'A rolling deploy keeps everyone logged in',
     timeoutMs: 30_000,
     async run(lab) {
-      const carol = lab.user('carol');
-      const pinned = await logIn(lab, carol);
+      const people = [lab.user('alice'), lab.user('bob'), lab.user('carol')];
+      const pinned = [];
+      for (const person of people) pinned.push(`${person.name} on ${await logIn(lab, person)}`);
       await lab.deploy();
-      const after = await lab.visits(carol, 6);
-      lab.assert(
-        after.every((v) => v.status === 200),
-        `Carol was pinned to ${pinned}. A deploy replaced every instance with a new process (same names, empty memory). ` +
-          `Expected 6 of 6 visits still logged in; observed ${lab.tally(after)}.`,
-      );
+      for (const person of people) {
+        const after = await lab.visits(person, 3);
+        allLoggedIn(lab, after, `Users were pinned (${pinned.join(', ')}). A deploy replaced every instance with a new process (same names, empty memory).`);
+      }
     },
   },
 ];
