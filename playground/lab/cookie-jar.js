@@ -32,9 +32,12 @@ export class CookieJar {
     return this.jar.getCookieStringSync(this.url(path));
   }
 
-  /** Names and values a request for `path` would carry now. @param {string} [path] @returns {{ key: string, value: string }[]} */
+  /**
+   * The cookies a request for `path` would carry now, each with the time it has left in ms (Infinity for one that
+   * lasts as long as the browser). @param {string} [path] @returns {{ key: string, value: string, ttl: number }[]}
+   */
   list(path = '/') {
-    return this.jar.getCookiesSync(this.url(path)).map((c) => ({ key: c.key, value: c.value }));
+    return this.jar.getCookiesSync(this.url(path)).map((c) => ({ key: c.key, value: c.value, ttl: c.TTL() }));
   }
 
   clear() {

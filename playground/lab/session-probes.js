@@ -155,19 +155,6 @@ function renamed(value, name) {
   return changed ? encodeURIComponent(swapped.join('.')) : undefined;
 }
 
-/**
- * The session cookies `user` holds, with how long each has left (Infinity for a cookie that lasts as long as the
- * browser). @param {VirtualUser} user @param {string} path
- * @returns {{ key: string, ttl: number }[]}
- */
-function cookieLifetimes(user, path) {
-  const tough = /** @type {{ getCookiesSync?: (url: string) => { key: string, TTL: () => number }[] } | undefined} */ (
-    /** @type {{ jar?: unknown }} */ (user.jar).jar
-  );
-  if (!tough?.getCookiesSync) return [];
-  return tough.getCookiesSync(user.jar.url(path)).filter((c) => c.key !== AFFINITY_COOKIE).map((c) => ({ key: c.key, ttl: c.TTL() }));
-}
-
 /** "1 h", "40 s", "900 ms" @param {number} ms */
 const duration = (ms) => (ms >= 3_600_000 ? `${Math.round(ms / 360_000) / 10} h` : ms >= 60_000 ? `${Math.round(ms / 6000) / 10} min` : ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`);
 
@@ -336,7 +323,7 @@ export function createSessionProbes(lab) {
     async sessionExpires(user, options = {}) {
       const cookies = sessionCookies(user, visitPath());
       lab.assert(cookies.length > 0, `Expected ${user.name} to hold a session cookie; observed none (a cookie that expired within seconds of the login would do that).`);
-      for (const cookie of cookieLifetimes(user, visitPath())) {
+      for (const cookie of cookies) {
         lab.assert(
           cookie.ttl >= MIN_SESSION_MS,
           `Expected ${user.name}'s session cookie ${cookie.key} to last at least ${duration(MIN_SESSION_MS)} (or as long as the browser); observed ${duration(cookie.ttl)} left. ` +
