@@ -1,0 +1,78 @@
+import { createAdapter } from '@socket.io/redis-adapter';
+import express from 'express';
+import { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+
+const instance = process.env.INSTANCE_ID;
+const app = express();
+app.use(express.json());
+
+// Every piece of shared state lives in one Redis. This process keeps only connections.
+const redis = new Redis(process.env.REDIS_URL);
+
+// ---- 1. Sessions ----------------------------------------------------------------------------------------------
+// Stateless sessions: the browser keeps who the user is, so every instance knows it without asking anyone.
+/** @param {import('express').Request} req @param {string} name */
+function readCookie(req, name) {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return undefined;
+}
+
+app.post('/login', (req, res) => {
+  const user = String(req.body?.user ?? '');
+  if (!user) return res.status(400).json({ error: 'send {"user": "name"}', instance });
+  res.cookie('user', user, { httpOnly: true, sameSite: 'lax', secure: true, maxAge: 60 * 60 * 1000 });
+  res.json({ user, instance });
+});
+
+app.get('/me', (req, res) => {
+  const user = readCookie(req, 'user');
+  if (!user) return res.status(401).json({ error: 'not logged in', instance });
+  res.json({ user, instance });
+});
+
+app.post('/logout', (req, res) => {
+  res.clearCookie('user');
+  res.json({ ok: true, instance });
+});
+
+
+// ---- 2. Rate limit: each client may ask for LIMIT quotes per minute -------------------------------------------
+const LIMIT = 10;
+const WINDOW_SECONDS = 60;
+
+app.get('/api/quote', async (req, res) => {
+  const client = String(req.query.client ?? 'anonymous');
+  const key = `quota:${client}`;
+  // One counter for the whole cluster. SET … NX starts the window with its expiry; INCR counts atomically.
+  const [, [, count]] = await redis.multi().set(key, 0, 'EX', WINDOW_SECONDS, 'NX').incr(key).exec();
+  if (count > LIMIT) return res.status(429).json({ error: `at most ${LIMIT} quotes a minute`, instance });
+  res.json({ quote: (100 + Math.random() * 5).toFixed(2), remaining: LIMIT - count, instance });
+});
+
+// ---- 3. Chat ---------------------------------------------------------------------------------------------------
+app.get('/', (req, res) => res.sendFile('chat.html', { root: import.meta.dirname }));
+
+const server = app.listen(Number(process.env.PORT), (error) => {
+  if (error) throw error;
+  console.log(`instance ${instance} listening on ${process.env.PORT}`);
+});
+
+// The Redis adapter relays room broadcasts to every instance (pub and sub: a subscriber can do nothing else).
+const pub = redis.duplicate();
+const sub = redis.duplicate();
+const io = new Server(server, { adapter: createAdapter(pub, sub) });
+
+io.on('connection', (socket) => {
+  const user = String(socket.handshake.auth.user ?? 'guest');
+  const room = String(socket.handshake.auth.room ?? 'lobby');
+  socket.join(room);
+  socket.emit('welcome', { instance, room });
+  socket.on('say', (text, ack) => {
+    io.to(room).emit('message', { user, text: String(text), via: instance });
+    if (typeof ack === 'function') ack({ ok: true });
+  });
+});
