@@ -239,7 +239,7 @@ export function createCheckApi(controls, signal, seed = Number(process.env.LAB_S
             if (visit.instance) report.byInstance[visit.instance] = (report.byInstance[visit.instance] ?? 0) + 1;
             if (visit.loggedIn) report.loggedIn++;
             else if (visit.loggedOut) {
-              report.logouts.push({ user: name, instance: visit.instance, at: Date.now(), status: visit.status, named: visit.named });
+              report.logouts.push({ user: name, instance: visit.instance, at: Date.now(), status: visit.status, named: visit.named, response: visit });
               expectLogin = false;
             } else report.errors.push({ user: name, action: 'visit', status: visit.status, instance: visit.instance, error: visit.error ?? visit.body.trim().slice(0, 120) });
           }
@@ -275,7 +275,7 @@ export function createCheckApi(controls, signal, seed = Number(process.env.LAB_S
  * @property {number} visits      visits answered, whatever the status
  * @property {number} loggedIn    visits answered 2xx naming the user
  * @property {number} logins      login attempts, including logging in again after a logout
- * @property {{ user: string, instance: string | null, at: number, status: number, named: string | null }[]} logouts  visits after a login that did not name the user
+ * @property {{ user: string, instance: string | null, at: number, status: number, named: string | null, response: import('./http-client.js').LabResponse }[]} logouts  visits after a login that did not name the user (`response`: evidence for a failure)
  * @property {{ user: string, action: string, status: number, instance: string | null, error: string | undefined }[]} errors
  * @property {Record<string, number>} byInstance  visits per instance
  */
