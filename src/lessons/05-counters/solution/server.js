@@ -5,9 +5,9 @@ const app = express();
 const instance = process.env.INSTANCE_ID;
 const redis = new Redis(process.env.REDIS_URL);
 
-// The promise made to API clients: at most 10 quotes per 10 seconds each.
+// The promise made to API clients: at most 10 quotes per 3 seconds each.
 const LIMIT = 10;
-const WINDOW_SECONDS = 10;
+const WINDOW_SECONDS = 3;
 
 function clientOf(req) {
   // A client is its API key, or its address when it sends none.

@@ -3,9 +3,9 @@ import express from 'express';
 const app = express();
 const instance = process.env.INSTANCE_ID;
 
-// The promise made to API clients: at most 10 quotes per 10 seconds each.
+// The promise made to API clients: at most 10 quotes per 3 seconds each.
 const LIMIT = 10;
-const WINDOW_SECONDS = 10;
+const WINDOW_SECONDS = 3;
 
 // Client → { count, resetAt }. This Map counts only the requests that reach this instance.
 const windows = new Map();
