@@ -72,10 +72,10 @@ lab.on('event', (event) => {
     const mark = event.status === 'pass' ? '\u2713' : '\u2717';
     say(`  ${mark} ${String(event.name)} (${(Number(event.ms) / 1000).toFixed(1)} s)`);
     if (event.message) say(`      ${String(event.message).replace(/\n/g, '\n      ')}`);
-    const reproduce = event.reproduce as { curl?: string } | undefined;
+    const reproduce = event.reproduce as { curl?: string; instance?: string | null } | undefined;
     if (event.status !== 'pass') {
       say(`      Rerun: npm run check -- ${lesson.slug}${values.solution ? ' --solution' : values.variant ? ` --variant ${values.variant}` : ''} --seed ${String(event.seed)} --only ${JSON.stringify(String(event.name))}`);
-      if (reproduce?.curl) say(`      The request that showed it (with \`npm run lab -- ${lesson.slug}\` running): ${reproduce.curl}`);
+      if (reproduce?.curl) say(`      The request that showed it${reproduce.instance ? `, answered by ${reproduce.instance}` : ''} (with \`npm run lab -- ${lesson.slug}\` running): ${reproduce.curl}`);
     }
   }
   if (event.type === 'checks') report = event;

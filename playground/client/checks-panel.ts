@@ -86,7 +86,9 @@ export const mountChecksPanel: MountChecksPanel = (element: HTMLElement, store: 
       'div',
       { class: 'pg-check-rerun' },
       result.seed !== undefined ? el('p', {}, `Seed ${result.seed}: the same seed makes the same random choices. From a clone of the course: `, el('code', {}, command)) : null,
-      result.reproduce ? el('p', {}, 'The request that showed it, against ', el('code', {}, `npm run lab -- ${options.slug}`), ': ', el('code', {}, result.reproduce.curl)) : null,
+      result.reproduce
+        ? el('p', {}, `The request that showed it${result.reproduce.instance ? ` (answered by ${result.reproduce.instance})` : ''}, against `, el('code', {}, `npm run lab -- ${options.slug}`), ': ', el('code', {}, result.reproduce.curl))
+        : null,
     );
   }
 

@@ -35,7 +35,7 @@ export interface CheckResult {
   /** The grading run's seed: the same seed replays the check's random choices. */
   seed?: number;
   /** The request that showed a failure, as a curl command against `npm run lab`'s balancer. */
-  reproduce?: { curl: string };
+  reproduce?: { curl: string; instance?: string | null };
 }
 
 export interface ChecksView {

@@ -22,9 +22,9 @@ export class CheckFailure extends Error {
  */
 
 /**
- * @typedef {{ name: string, status: 'pass' | 'fail' | 'error', message: string | null, ms: number, seed: number, reproduce?: { curl: string } }} CheckResult
+ * @typedef {{ name: string, status: 'pass' | 'fail' | 'error', message: string | null, ms: number, seed: number, reproduce?: { curl: string, instance: string | null } }} CheckResult
  * `seed` replays the check's random choices (`npm run check -- <slug> --seed N`); `reproduce.curl` is the request
- * that showed a failure.
+ * that showed a failure, and `reproduce.instance` the instance that answered it (curl cannot pick one).
  */
 /** @typedef {{ version: 2, status: 'pass' | 'fail' | 'error', message: string | null, tests: CheckResult[] }} GradeReport */
 
@@ -113,7 +113,7 @@ export async function runChecks(checks, { makeApi, prepare, defaultTimeoutMs = 2
         message: expected ? err.message : `The check itself failed with ${err.name}: ${err.message}`,
         ms: elapsed(started),
         seed,
-        ...(evidence?.request ? { reproduce: { curl: curlLine(evidence.request) } } : {}),
+        ...(evidence?.request ? { reproduce: { curl: curlLine(evidence.request), instance: evidence.instance } } : {}),
       };
     }
     tests.push(result);
