@@ -9,8 +9,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // The cluster tests start many processes; running files one at a time keeps timings honest on 2 cores.
     fileParallelism: false,
-    // Tests marked concurrent (lesson gradings) run two at a time.
-    maxConcurrency: 2,
+    // Tests marked concurrent (lesson gradings) run three at a time.
+    maxConcurrency: 3,
     reporters: ['default'],
   },
 });
