@@ -7,9 +7,10 @@ export default defineConfig({
     include: ['tests/lab/**/*.test.ts', 'tests/unit/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // The cluster tests start many processes; running files one at a time keeps timings honest on 2 cores.
+    // The cluster tests start many processes; running files one at a time keeps timings honest on 2 cores (two
+    // files at once pushed the load past 20 and instances timed out while starting).
     fileParallelism: false,
-    // Tests marked concurrent (lesson gradings) run three at a time.
+    // Tests marked concurrent (the lesson gradings) run three at a time: they mostly wait on timers and sockets.
     maxConcurrency: 3,
     reporters: ['default'],
   },

@@ -68,7 +68,7 @@ export class Cluster {
       appDir: this.options.appDir,
       entry: this.options.entry,
       env: this.options.env,
-      startupTimeoutMs: this.options.startupTimeoutMs ?? 5000,
+      startupTimeoutMs: this.options.startupTimeoutMs ?? 10_000,
       onState: (instance) => {
         if (this.instances.get(instance.name) === instance) this.options.onState(instance);
       },

@@ -54,7 +54,8 @@ const cluster = new Cluster({
   appDir,
   entry: settings.entry,
   env: { LAB_ID: labId },
-  startupTimeoutMs: Number(process.env.LAB_STARTUP_TIMEOUT_MS ?? 5000),
+  // Generous: a loaded classroom host (or CI) can take several seconds to load express, ioredis and socket.io.
+  startupTimeoutMs: Number(process.env.LAB_STARTUP_TIMEOUT_MS ?? 10_000),
   onState: (instance) => emit({ type: 'process', role: 'instance', ...instance.toJSON() }),
   onLog: (instance, stream, line) => emit({ type: 'log', name: instance.name, stream, text: line }),
   onDeploy: (event) => emit({ type: 'deploy', ...event }),
