@@ -5,6 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import { LOOPBACK_ONLY, misdirectedMessage, type HostNames } from './host-names.ts';
 
 export const JOIN_COOKIE = 'lab_join';
 const JOIN_DAYS = 30;
@@ -31,7 +32,12 @@ export function sameSecret(given: string, expected: string): boolean {
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined; // malformed escapes (`%`): not a value anyone could have set
+    }
   }
   return undefined;
 }
@@ -71,10 +77,12 @@ export function answerJoinLink(req: http.IncomingMessage, res: http.ServerRespon
   return true;
 }
 
-export type UpgradeVerdict = { ok: true } | { ok: false; status: 401 | 403; reason: string; message: string };
+export type UpgradeVerdict = { ok: true } | { ok: false; status: 401 | 403 | 421; reason: string; message: string };
 
 /** Decide whether a WebSocket upgrade to a lab endpoint may proceed. */
-export function checkUpgrade(req: http.IncomingMessage, options: { allowedOrigins?: string[]; joinToken?: string }): UpgradeVerdict {
+export function checkUpgrade(req: http.IncomingMessage, options: { allowedOrigins?: string[]; joinToken?: string; hostNames?: HostNames }): UpgradeVerdict {
+  const names = options.hostNames ?? LOOPBACK_ONLY;
+  if (!names.allows(req.headers.host)) return { ok: false, status: 421, reason: 'host', message: misdirectedMessage(names, req.headers.host) };
   if (!originAllowed(req.headers.origin, req.headers.host, options.allowedOrigins)) {
     return { ok: false, status: 403, reason: 'origin', message: 'This lab host only accepts pages it served itself.' };
   }

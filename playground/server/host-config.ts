@@ -14,6 +14,10 @@ export interface LabLimits {
   processesPerLab: number;
   /** Resident memory of any one process in a lab, in MB. */
   memoryMbPerProcess: number;
+  /** Memory of a whole lab (its processes and its tmpfs files), in MB; kernel-enforced where cgroups can be made. */
+  memoryMbPerLab: number;
+  /** CPU cores a whole lab may use at once, whatever its processes and threads do (cgroups only). */
+  cpuCores: number;
   /** A process that keeps a whole core busy this many seconds in a row is stopped. */
   cpuSeconds: number;
   /** Output a lab may send to the browser, in KB per second (bursts up to 4 seconds' worth). */
@@ -22,6 +26,8 @@ export interface LabLimits {
   files: number;
   /** Largest file a lab's code may write, in MB. */
   fileMb: number;
+  /** Everything a lab's folder may hold, in MB. */
+  diskMb: number;
   /** A lab that hears nothing from its page for this long is closed. */
   idleMinutes: number;
 }
@@ -33,6 +39,8 @@ export interface HostConfig {
   joinToken: string | undefined;
   /** Extra page origins allowed to open labs (a dev server, a separate static host). */
   allowedOrigins: string[];
+  /** Names learners reach the host by besides loopback, HOST and this machine's addresses (LAB_PUBLIC_NAME). */
+  publicNames: string[];
   isolation: IsolationSetting;
   limits: LabLimits;
   /** Where lab folders and slot locks live. */
@@ -45,10 +53,13 @@ export const DEFAULT_LIMITS: LabLimits = {
   labs: 20,
   processesPerLab: 40,
   memoryMbPerProcess: 512,
+  memoryMbPerLab: 1536,
+  cpuCores: 1,
   cpuSeconds: 15,
   outputKbPerSecond: 512,
   files: 2000,
   fileMb: 20,
+  diskMb: 256,
   idleMinutes: 30,
 };
 
@@ -57,10 +68,13 @@ export const LIMIT_VARIABLES: Record<keyof LabLimits, string> = {
   labs: 'MAX_LABS',
   processesPerLab: 'LAB_MAX_PROCESSES',
   memoryMbPerProcess: 'LAB_MEMORY_MB',
+  memoryMbPerLab: 'LAB_MEMORY_MB_PER_LAB',
+  cpuCores: 'LAB_CPU_CORES',
   cpuSeconds: 'LAB_CPU_SECONDS',
   outputKbPerSecond: 'LAB_OUTPUT_KB_PER_SECOND',
   files: 'LAB_MAX_FILES',
   fileMb: 'LAB_FILE_MB',
+  diskMb: 'LAB_DISK_MB',
   idleMinutes: 'LAB_IDLE_MINUTES',
 };
 
@@ -108,11 +122,22 @@ export function readHostConfig(env: NodeJS.ProcessEnv = process.env): HostConfig
     if (!/^https?:\/\/[^/]+$/.test(origin)) throw new HostConfigError(`LAB_ALLOWED_ORIGINS takes origins like http://localhost:4321 (no path), got "${origin}".`);
   }
 
+  const publicNames = (env.LAB_PUBLIC_NAME || '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of publicNames) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/.test(name)) {
+      throw new HostConfigError(`LAB_PUBLIC_NAME takes host names like lab.school.example (no scheme, port or path), got "${name}".`);
+    }
+  }
+
   return {
     host,
     port,
     joinToken,
     allowedOrigins,
+    publicNames,
     isolation,
     limits,
     labRoot: env.LAB_ROOT || path.join(os.tmpdir(), 'stateless-lab'),

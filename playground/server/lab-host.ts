@@ -16,6 +16,7 @@ import { startCommand } from '../runtime/start-command.ts';
 import { isolationHeaders } from './static-site.ts';
 import { loadLesson } from './lessons.ts';
 import { reapStaleLabDirs } from './stale-labs.ts';
+import type { HostNames } from './host-names.ts';
 import path from 'node:path';
 
 export { originAllowed } from './access.ts';
@@ -39,6 +40,8 @@ export interface LabHostOptions {
   log?: (entry: Record<string, unknown>) => void;
   /** How often to send heartbeats and pings (tests shorten it). */
   heartbeatMs?: number;
+  /** The names this host serves (see host-names.ts); loopback names only when left out. */
+  hostNames?: HostNames;
 }
 
 export interface LabSummary {
@@ -57,19 +60,28 @@ export interface LabSummary {
  * browser still needs the class's join link. Returns true when it answered the request.
  */
 export function answerLabHostInfo(req: http.IncomingMessage, res: http.ServerResponse, prefer: 'server' | 'webcontainer' = 'server', joinToken?: string): boolean {
-  const url = new URL(req.url ?? '/', 'http://host');
-  if (url.pathname !== LAB_PATH || req.method !== 'GET') return false;
+  if (pathOf(req) !== LAB_PATH || req.method !== 'GET') return false;
   res.writeHead(200, { ...isolationHeaders, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify({ labHost: true, prefer, joined: hasJoined(req, joinToken) }));
   return true;
+}
+
+/** The path of a request, or '' when its target cannot be read as one. */
+export function pathOf(req: http.IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://host').pathname;
+  } catch {
+    return '';
+  }
 }
 
 let defaultIsolation: IsolationChoice | undefined;
 
 /** Clear what a crashed host left behind under `labRoot`: labs of dead hosts and their slot locks. */
 export async function reapStaleLabs(labRoot: string, switchUsers: boolean): Promise<{ dirs: number; processes: number; slots: number }> {
-  const dirs = await reapStaleLabDirs(labRoot);
+  // Slots first: reclaiming one kills whatever still runs as its uid, so no process races the folders' removal.
   const slots = await new SlotPool(labRoot, { switchUsers }).reapStale();
+  const dirs = await reapStaleLabDirs(labRoot);
   return { ...dirs, slots };
 }
 
@@ -92,21 +104,29 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
   let closing = false;
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://host');
-    if (url.pathname !== LAB_PATH) return;
+    try {
+      upgrade(req, socket, head);
+    } catch (error) {
+      log({ level: 'warn', msg: 'malformed lab connection', error: (error as Error).message });
+      refuseUpgrade(socket, 400, 'This request could not be read.');
+    }
+  });
+
+  function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (pathOf(req) !== LAB_PATH) return;
     if (closing) {
       // A page failing over must not land on a host that is about to go.
       refuseUpgrade(socket, 503, 'This lab host is shutting down.');
       return;
     }
-    const verdict = checkUpgrade(req, { allowedOrigins: options.allowedOrigins, joinToken: options.joinToken });
+    const verdict = checkUpgrade(req, { allowedOrigins: options.allowedOrigins, joinToken: options.joinToken, hostNames: options.hostNames });
     if (!verdict.ok) {
       log({ level: 'warn', msg: 'refused lab connection', reason: verdict.reason, origin: req.headers.origin ?? null, address: req.socket.remoteAddress });
       refuseUpgrade(socket, verdict.status, verdict.message);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
-  });
+  }
 
   function serve(ws: WebSocket): void {
     let hosted: HostedLab | undefined;
@@ -124,10 +144,13 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
     };
 
     const idleMs = limits.idleMinutes * 60_000;
-    // A command still running (a long check) is activity too: the learner is waiting for it.
-    let commandsRunning = 0;
+    // A command still running (a long check) is activity too: the learner is waiting for it. But only for one idle
+    // period from its start: a command that never gets a reply must not keep a lab alive forever.
+    const running = new Map<number, number>();
+    let nextRunning = 0;
+    const waitingForCommand = () => [...running.values()].some((startedAt) => Date.now() - startedAt < idleMs);
     const idleTimer = setInterval(() => {
-      if (commandsRunning > 0 || Date.now() - lastHeard < idleMs) return;
+      if (waitingForCommand() || Date.now() - lastHeard < idleMs) return;
       log({ level: 'info', msg: 'lab idle', lab: hosted?.lab.id ?? null });
       const idleFor = limits.idleMinutes >= 1 ? `${limits.idleMinutes} minutes` : `${Math.round(limits.idleMinutes * 60)} seconds`;
       end('idle', `This lab was closed after ${idleFor} without activity. Press Run to start a fresh one; your files are safe in this page.`);
@@ -225,7 +248,8 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
           // A lab starts with the settings of the server's copy of the lesson, whatever the page says.
           const command = message.command.type === 'start' && settings ? settings : (message.command as { type: string });
           const id = message.id;
-          commandsRunning++;
+          const runningId = nextRunning++;
+          running.set(runningId, Date.now());
           hosted.lab
             .send(command)
             .then(
@@ -233,7 +257,7 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
               (error: Error) => send({ op: 'reply', id, ok: false, error: error.message }),
             )
             .finally(() => {
-              commandsRunning--;
+              running.delete(runningId);
               lastHeard = Date.now();
             });
         }
@@ -252,10 +276,13 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
       if (!hosted) return;
       const ending = hosted;
       hosted = undefined;
-      void ending.destroy().finally(() => {
-        labs.delete(ending.lab.id);
-        log({ level: 'info', msg: 'lab closed', lab: ending.lab.id, labs: labs.size });
-      });
+      void ending
+        .destroy()
+        .catch((error: Error) => log({ level: 'error', msg: 'lab tear-down failed', lab: ending.lab.id, error: error.message }))
+        .finally(() => {
+          labs.delete(ending.lab.id);
+          log({ level: 'info', msg: 'lab closed', lab: ending.lab.id, labs: labs.size });
+        });
     });
     ws.on('error', () => ws.terminate());
   }

@@ -3,15 +3,18 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { LineSplitter } from '../runtime/line-splitter.ts';
 import { PendingReplies } from '../runtime/pending-replies.ts';
 import { writeConfined } from './confined-files.ts';
-import { writeOwner } from './stale-labs.ts';
+import { removeOwner, writeOwner } from './stale-labs.ts';
 import type { LabFile } from './lessons.ts';
 
 export const SUPERVISOR = fileURLToPath(new URL('../lab/supervisor.js', import.meta.url));
 const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
+/** The longest line the host reads from a supervisor: events are far smaller; anything longer is not one. */
+const MAX_EVENT_CHARS = 2 * 1024 * 1024;
+const MAX_STDERR_CHARS = 16 * 1024;
 
 export interface LabEvent {
   type: string;
@@ -37,8 +40,12 @@ export interface LabLaunch {
   wrap(dir: string, command: string[]): { file: string; args: string[]; env: Record<string, string> };
   /** The environment the supervisor starts from, instead of the host's own. */
   baseEnv(dir: string): Record<string, string>;
-  /** The user the lab runs as: its folder and files are given to that user. */
+  /** The user the lab runs as: its app folder and files are given to that user. */
   uid?: number;
+  /** The Node binary the supervisor runs on (a copy learner code cannot read, see sealed-node.ts); default this one. */
+  node?: string;
+  /** Called once the app folder exists, before anything is written into it (the lab's own disk is mounted here). */
+  prepareApp?(appDir: string): Promise<void>;
 }
 
 /**
@@ -53,6 +60,9 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
   private replies = new PendingReplies();
   private exited: Promise<void> | undefined;
   private readonly uid: number | undefined;
+  /** Writes run one after another, and tear-down waits for the last one, so removal never races a write. */
+  private writing: Promise<void> = Promise.resolve();
+  private ending = false;
   balancerPort = 0;
 
   private constructor(id: string, dir: string, uid: number | undefined) {
@@ -70,17 +80,22 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
     const dir = await fs.mkdtemp(path.join(root, 'lab-'));
     const uid = options.launch?.uid;
     const lab = new LabProcess(path.basename(dir), dir, uid);
+    const appDir = path.join(dir, 'app');
     try {
       // Records this process as the owner, so a host starting after a crash knows the folder is stale.
-      await writeOwner(dir);
-      await fs.mkdir(path.join(dir, 'app'));
+      await writeOwner(root, lab.id);
+      // The lab folder stays the host's: a lab running as its own user may change app/ and nothing beside it
+      // (not the checks, not the packages link, not app/ itself).
+      await fs.chmod(dir, 0o755);
+      await fs.mkdir(appDir, { mode: 0o700 });
+      await options.launch?.prepareApp?.(appDir);
       await fs.symlink(NODE_MODULES, path.join(dir, 'node_modules'), 'dir');
-      if (uid !== undefined) await Promise.all([fs.chown(dir, uid, uid), fs.chown(path.join(dir, 'app'), uid, uid)]);
+      if (uid !== undefined) await fs.chown(appDir, uid, uid);
       await lab.writeFiles(options.files);
       if (options.checksSource !== undefined) await fs.writeFile(path.join(dir, 'checks.js'), options.checksSource, { mode: 0o644 });
       lab.spawn(options);
     } catch (error) {
-      await fs.rm(dir, { recursive: true, force: true });
+      await lab.destroy();
       throw error;
     }
     return lab;
@@ -91,13 +106,17 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
   }
 
   /** Write learner files into the lab's app folder, refusing paths (and symbolic links) that lead out of it. */
-  async writeFiles(files: LabFile[]): Promise<void> {
-    const appDir = path.join(this.dir, 'app');
-    for (const file of files) await writeConfined(appDir, file.path, file.content, this.uid);
+  writeFiles(files: LabFile[]): Promise<void> {
+    if (this.ending) return Promise.reject(new Error('the lab is closing, so the files were not written'));
+    const run = this.writing.then(async () => {
+      for (const file of files) await writeConfined(this.dir, 'app', file.path, file.content, this.uid);
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   private spawn(options: LabProcessOptions): void {
-    const command = [process.execPath, SUPERVISOR];
+    const command = [options.launch?.node ?? process.execPath, SUPERVISOR];
     const wrapped = options.launch ? options.launch.wrap(this.dir, command) : { file: command[0]!, args: command.slice(1), env: {} };
     const child = spawn(wrapped.file, wrapped.args, {
       cwd: this.dir,
@@ -120,9 +139,19 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
         resolve();
       });
     });
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => this.receive(line));
-    readline.createInterface({ input: child.stderr! }).on('line', (line) => this.emit('stderr', line));
+    this.readLines(child.stdout!, MAX_EVENT_CHARS, (line) => this.receive(line));
+    this.readLines(child.stderr!, MAX_STDERR_CHARS, (line) => this.emit('stderr', line));
     child.stdin!.on('error', () => undefined);
+  }
+
+  private readLines(stream: NodeJS.ReadableStream, maxLine: number, onLine: (line: string) => void): void {
+    const lines = new LineSplitter(maxLine);
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const before = lines.dropped;
+      for (const line of lines.push(chunk)) onLine(line);
+      if (lines.dropped > before) this.emit('stderr', `a line longer than ${Math.round(maxLine / 1024)} KB from the lab supervisor was dropped`);
+    });
   }
 
   private receive(line: string): void {
@@ -130,9 +159,10 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
     try {
       event = JSON.parse(line) as LabEvent;
     } catch {
-      this.emit('stderr', `unparseable supervisor output: ${line}`);
+      this.emit('stderr', `unparseable supervisor output: ${line.slice(0, 200)}`);
       return;
     }
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) return;
     if (event.type === 'ready' && typeof event.balancerPort === 'number') this.balancerPort = event.balancerPort;
     this.replies.settle(event);
     this.emit('event', event);
@@ -174,6 +204,7 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
    * remove the working directory.
    */
   async destroy({ keepDir = false } = {}): Promise<void> {
+    this.ending = true;
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       child.stdin?.end();
@@ -182,7 +213,10 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
       clearTimeout(timer);
     }
     this.killGroup('SIGKILL');
-    if (!keepDir) await fs.rm(this.dir, { recursive: true, force: true });
+    await this.writing;
+    if (keepDir) return;
+    await removeLabDir(this.dir);
+    await removeOwner(path.dirname(this.dir), this.id);
   }
 
   private killGroup(signal: NodeJS.Signals): void {
@@ -193,5 +227,14 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
     } catch {
       // the group is already gone
     }
+  }
+}
+
+/** Remove a lab's folder; never throws (what is left is cleared by the next host's start-up reaping). */
+export async function removeLabDir(dir: string): Promise<void> {
+  try {
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  } catch {
+    // left for the start-up reaper
   }
 }

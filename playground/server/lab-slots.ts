@@ -4,7 +4,9 @@
  * A slot is a lock file naming the host process that holds it, so several hosts on one machine never hand out the
  * same slot, and a host that crashed leaves locks that the next start recognises as stale and clears.
  */
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { killQuietly, listProcesses, readProcess, stillRunning } from './proc-scan.ts';
 
@@ -54,13 +56,22 @@ export async function killUid(uid: number): Promise<number> {
   return killed;
 }
 
+/**
+ * Where slot locks live. Hosts that switch users share one folder for the whole machine, whatever LAB_ROOT each
+ * uses, since uids are a machine-wide resource; other hosts keep them under their LAB_ROOT.
+ */
+export function slotsDir(labRoot: string, switchUsers: boolean): string {
+  if (!switchUsers) return path.join(labRoot, 'slots');
+  return existsSync('/run') ? '/run/stateless-lab/slots' : path.join(os.tmpdir(), 'stateless-lab-slots');
+}
+
 export class SlotPool {
   private readonly dir: string;
   private readonly switchUsers: boolean;
   private owner: SlotOwner | undefined;
 
   constructor(labRoot: string, { switchUsers }: { switchUsers: boolean }) {
-    this.dir = path.join(labRoot, 'slots');
+    this.dir = slotsDir(labRoot, switchUsers);
     this.switchUsers = switchUsers;
   }
 

@@ -227,7 +227,16 @@ export interface RunningSite {
 export async function startStaticServer(options: StartOptions): Promise<RunningSite> {
   const handler = createStaticSite(options);
   const server = createServer((req, res) => {
-    if (!options.intercept?.(req, res)) void handler(req, res);
+    let answered: boolean | undefined;
+    try {
+      answered = options.intercept?.(req, res);
+    } catch {
+      // No request may take the server down, whatever its headers or target hold.
+      if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('This request could not be read.\n');
+      return;
+    }
+    if (!answered) void handler(req, res);
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((done, fail) => {

@@ -52,21 +52,30 @@ describe('lab host security', () => {
     }
   });
 
-  it('refuses writes through symbolic links planted in the lab, leaving their targets untouched', async () => {
+  it('refuses writes through symbolic links and hard links planted in the lab, leaving their targets untouched', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'confined-'));
+    const app = path.join(root, 'app');
+    fs.mkdirSync(app);
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'outside-'));
     fs.writeFileSync(path.join(outside, 'victim.txt'), 'original');
-    fs.symlinkSync(outside, path.join(root, 'escape'));
-    fs.symlinkSync(path.join(outside, 'victim.txt'), path.join(root, 'victim.js'));
-    fs.mkdirSync(path.join(root, 'deep'));
-    fs.symlinkSync('/', path.join(root, 'deep', 'up'));
-    await expect(writeConfined(root, 'escape/pwned.txt', 'x')).rejects.toThrow(/symbolic link/);
-    await expect(writeConfined(root, 'victim.js', 'x')).rejects.toThrow(/symbolic link/);
-    await expect(writeConfined(root, 'deep/up/tmp/pwned.txt', 'x')).rejects.toThrow(/symbolic link/);
+    fs.symlinkSync(outside, path.join(app, 'escape'));
+    fs.symlinkSync(path.join(outside, 'victim.txt'), path.join(app, 'victim.js'));
+    fs.linkSync(path.join(outside, 'victim.txt'), path.join(app, 'hard.js'));
+    fs.mkdirSync(path.join(app, 'deep'));
+    fs.symlinkSync('/', path.join(app, 'deep', 'up'));
+    await expect(writeConfined(root, 'app', 'escape/pwned.txt', 'x')).rejects.toThrow(/symbolic link/);
+    await expect(writeConfined(root, 'app', 'victim.js', 'x')).rejects.toThrow(/symbolic link/);
+    await expect(writeConfined(root, 'app', 'deep/up/tmp/pwned.txt', 'x')).rejects.toThrow(/symbolic link/);
+    await expect(writeConfined(root, 'app', 'hard.js', 'x')).rejects.toThrow(/hard links/);
     expect(fs.readdirSync(outside)).toEqual(['victim.txt']);
     expect(fs.readFileSync(path.join(outside, 'victim.txt'), 'utf8')).toBe('original');
-    await writeConfined(root, 'deep/fine/server.js', 'ok');
-    expect(fs.readFileSync(path.join(root, 'deep', 'fine', 'server.js'), 'utf8')).toBe('ok');
+    await writeConfined(root, 'app', 'deep/fine/server.js', 'ok');
+    expect(fs.readFileSync(path.join(app, 'deep', 'fine', 'server.js'), 'utf8')).toBe('ok');
+    // The app folder itself replaced by a link: refused, nothing written where it points.
+    fs.rmSync(app, { recursive: true, force: true });
+    fs.symlinkSync(outside, app);
+    await expect(writeConfined(root, 'app', 'server.js', 'x')).rejects.toThrow(/symbolic link/);
+    expect(fs.readdirSync(outside)).toEqual(['victim.txt']);
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(outside, { recursive: true, force: true });
   });
