@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { answerJoinLink } from '../playground/server/access.ts';
 import { HostConfigError, isLoopback, readHostConfig, type HostConfig } from '../playground/server/host-config.ts';
 import { createLog } from '../playground/server/host-log.ts';
+import { hostNames, refuseMisdirected } from '../playground/server/host-names.ts';
 import { answerLabHostInfo, attachLabHost, reapStaleLabs, type LabHost } from '../playground/server/lab-host.ts';
 import { checkLabRoot, chooseIsolation, type IsolationChoice } from '../playground/server/lab-sandbox.ts';
 import { answerOps } from '../playground/server/ops-endpoints.ts';
@@ -73,11 +74,13 @@ try {
   let labs: LabHost | undefined;
   // Hosted Redis for labs that run in the learner's browser (docs/redis-relay.md).
   let relay: ReturnType<typeof attachRedisRelay> | undefined;
+  const names = hostNames(config.host, config.publicNames);
   const site = await startStaticServer({
     root: dist,
     host: config.host,
     port: config.port,
     intercept: (req, res) =>
+      refuseMisdirected(req, res, names) ||
       answerJoinLink(req, res, config.joinToken) ||
       answerLabHostInfo(req, res, prefer, config.joinToken) ||
       (relay?.answer(req, res) ?? false) ||
@@ -90,6 +93,7 @@ try {
     isolation,
     labRoot: config.labRoot,
     name: config.name,
+    hostNames: names,
     log,
   });
   if (relayOptions) relay = attachRedisRelay(site.server, { ...relayOptions, allowedOrigins: config.allowedOrigins, joinToken: config.joinToken, log });
