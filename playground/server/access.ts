@@ -36,7 +36,7 @@ export function cookieValue(header: string | undefined, name: string): string | 
     try {
       return decodeURIComponent(value.join('='));
     } catch {
-      return undefined; // malformed escapes (`%`): not a value anyone could have set
+      // malformed escapes (`%`): not a value this host set; look on
     }
   }
   return undefined;

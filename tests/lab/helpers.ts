@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { afterEach } from 'vitest';
+import path from 'node:path';
 import { LabProcess, type LabEvent, type LabProcessOptions } from '../../playground/server/lab-process.ts';
+import { slotsDir } from '../../playground/server/lab-slots.ts';
 import type { LabFile } from '../../playground/server/lessons.ts';
 
 export const PACKAGE_JSON: LabFile = { path: 'package.json', content: '{ "type": "module" }\n' };
@@ -87,6 +89,19 @@ export function get(port: number, path = '/', headers: Record<string, string> = 
 }
 
 /** Every live process whose environment carries this lab's id (instances, Redis, helpers). */
+/** Slot locks held by the host process `pid` (slots are machine-wide when labs run as their own users). */
+export function slotLocksOf(labRoot: string, pid: number): string[] {
+  const dir = slotsDir(labRoot, process.getuid?.() === 0);
+  const locks = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  return locks.filter((lock) => {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(dir, lock), 'utf8')) as { pid: number }).pid === pid;
+    } catch {
+      return false;
+    }
+  });
+}
+
 export function processesOfLab(labId: string): number[] {
   const found: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {

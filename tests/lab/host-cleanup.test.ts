@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadLesson } from '../../playground/server/lessons.ts';
 import { FIRST_SLOT_UID } from '../../playground/server/lab-slots.ts';
 import { listProcesses } from '../../playground/server/proc-scan.ts';
-import { eventually, processesOfLab } from './helpers.ts';
+import { eventually, processesOfLab, slotLocksOf } from './helpers.ts';
 import { connect, openAndStart, startHost } from './host-support.ts';
 
 /** Processes this test is answerable for: its own children, and anything running as a lab user. */
@@ -42,7 +42,7 @@ describe('lab host clean-up', () => {
     await eventually(async () => JSON.stringify(await footprint()) === JSON.stringify(before), 'the process count to return to where it was', 30_000);
     for (const id of labIds) expect(processesOfLab(id), id).toEqual([]);
     expect(fs.readdirSync(labRoot).filter((entry) => entry.startsWith('lab-'))).toEqual([]);
-    expect(fs.readdirSync(path.join(labRoot, 'slots'))).toEqual([]);
+    expect(slotLocksOf(labRoot, process.pid)).toEqual([]);
     fs.rmSync(labRoot, { recursive: true, force: true });
   });
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLesson } from '../../playground/server/lessons.ts';
-import { eventually, processesOfLab } from './helpers.ts';
+import { eventually, processesOfLab, slotLocksOf } from './helpers.ts';
 import { connect, openAndStart } from './host-support.ts';
 import { refusedHost, runHost } from './host-process.ts';
 
@@ -104,13 +104,16 @@ describe('lab host operations and access', () => {
     await first.exited;
     // The sandbox dies with its parent: nothing of the lab survives the host.
     await eventually(() => processesOfLab(labId).length === 0, 'the crashed host’s lab processes to die', 10_000);
-    expect(fs.readdirSync(path.join(labRoot, 'slots'))).not.toEqual([]);
+    const deadPid = first.child.pid!;
+    expect(slotLocksOf(labRoot, deadPid)).not.toEqual([]);
 
     const second = await runHost({ LAB_ROOT: labRoot });
     const cleared = second.logs().find((entry) => entry.msg === 'cleared labs left by a host that stopped abruptly');
-    expect(cleared).toMatchObject({ dirs: 1, slots: 1 });
+    // Slots are machine-wide, so other dead hosts' slots may be cleared in the same pass.
+    expect(cleared).toMatchObject({ dirs: 1 });
+    expect(Number(cleared?.slots)).toBeGreaterThanOrEqual(1);
     expect(fs.existsSync(path.join(labRoot, labId))).toBe(false);
-    expect(fs.readdirSync(path.join(labRoot, 'slots'))).toEqual([]);
+    expect(slotLocksOf(labRoot, deadPid)).toEqual([]);
     second.child.kill('SIGTERM');
     await second.exited;
     fs.rmSync(labRoot, { recursive: true, force: true });
