@@ -15,7 +15,7 @@ import { hostNames, refuseMisdirected } from '../playground/server/host-names.ts
 import { answerLabHostInfo, attachLabHost, reapStaleLabs, type LabHost } from '../playground/server/lab-host.ts';
 import { checkLabRoot, chooseIsolation, type IsolationChoice } from '../playground/server/lab-sandbox.ts';
 import { answerOps } from '../playground/server/ops-endpoints.ts';
-import { attachRedisRelay, relayOptionsFromEnv, type RedisRelayOptions } from '../playground/server/redis-relay.ts';
+import { attachRedisRelay, reapStaleRedisDirs, relayOptionsFromEnv, type RedisRelayOptions } from '../playground/server/redis-relay.ts';
 import { startStaticServer } from '../playground/server/static-site.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,8 +64,8 @@ if (process.env.SITE_DIR) {
 
 const log = createLog(config.name);
 const startedAt = Date.now();
-const reaped = await reapStaleLabs(config.labRoot, isolation.switchUsers);
-if (reaped.dirs + reaped.slots > 0) log({ level: 'warn', msg: 'cleared labs left by a host that stopped abruptly', ...reaped });
+const reaped = { ...(await reapStaleLabs(config.labRoot, isolation.switchUsers)), redisDirs: await reapStaleRedisDirs(config.labRoot) };
+if (reaped.dirs + reaped.slots + reaped.redisDirs > 0) log({ level: 'warn', msg: 'cleared labs left by a host that stopped abruptly', ...reaped });
 
 try {
   // GET /lab tells pages that labs can run here. Offline classrooms want the host; LAB_RUNTIME=webcontainer makes
@@ -96,7 +96,7 @@ try {
     hostNames: names,
     log,
   });
-  if (relayOptions) relay = attachRedisRelay(site.server, { ...relayOptions, allowedOrigins: config.allowedOrigins, joinToken: config.joinToken, log });
+  if (relayOptions) relay = attachRedisRelay(site.server, { ...relayOptions, allowedOrigins: config.allowedOrigins, joinToken: config.joinToken, labRoot: config.labRoot, log });
   const port = Number(new URL(site.url).port);
   console.log(`Stateless Lab is running at ${site.url}/ (at most ${config.limits.labs} labs at once)`);
   console.log(`Labs: ${isolation.description}.`);

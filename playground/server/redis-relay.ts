@@ -16,8 +16,11 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { bearerToken, hasJoined, originAllowed, refuseUpgrade } from './access.ts';
-import { RedisSessionError, RedisSessions, type HostedRedis, type RedisSessionOptions } from './redis-sessions.ts';
+import { isLoopback } from './host-config.ts';
+import { memoryBytes, RedisSessionError, RedisSessions, type HostedRedis, type RedisSessionOptions } from './redis-sessions.ts';
 import { isolationHeaders } from './static-site.ts';
+
+export { reapStaleRedisDirs } from './redis-sessions.ts';
 
 export const RELAY_PATH = '/redis-relay';
 export const RELAY_SESSION_PATH = '/redis-relay/session';
@@ -65,13 +68,30 @@ export function relayOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Redis
   };
   const maxmemory = env.REDIS_RELAY_MAXMEMORY || undefined;
   if (maxmemory && !/^\d+(kb|mb|gb)?$/i.test(maxmemory)) throw new Error(`REDIS_RELAY_MAXMEMORY must look like 32mb, got "${maxmemory}"`);
+  if (maxmemory && memoryBytes(maxmemory) < 1024 * 1024) throw new Error(`REDIS_RELAY_MAXMEMORY must be at least 1mb, got "${maxmemory}"`);
   return {
     maxmemory,
     idleMs: whole('REDIS_RELAY_IDLE_SECONDS', 1000),
     maxSessions: whole('REDIS_RELAY_MAX_SESSIONS'),
+    maxSessionsPerClient: whole('REDIS_RELAY_SESSIONS_PER_CLIENT'),
     maxConnections: whole('REDIS_RELAY_MAX_CONNECTIONS'),
   };
 }
+
+/**
+ * Who is asking, for the per-client cap: the TCP peer's address or, when the peer is this machine and sends
+ * X-Forwarded-For (a reverse proxy here), that header's last entry: the address the proxy itself saw.
+ */
+export function clientAddress(req: http.IncomingMessage): string {
+  const peer = plainAddress(req.socket.remoteAddress ?? 'unknown');
+  const forwarded = req.headers['x-forwarded-for'];
+  if (!isLoopback(peer) || !forwarded) return peer;
+  const last = plainAddress((Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',').at(-1)!.trim());
+  return last || peer;
+}
+
+/** An IPv4 address as itself rather than IPv4-mapped IPv6 (::ffff:10.0.0.5). */
+const plainAddress = (address: string) => address.replace(/^::ffff:(?=\d+\.)/i, '');
 
 const AUTH_OK = Buffer.from('+OK\r\n');
 /** Pause reading from Redis while this much is waiting to go out on the WebSocket. */
@@ -129,14 +149,17 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
         reply(401, { error: "This lab host needs your class's join link; ask your teacher for it." });
         return true;
       }
+      const client = clientAddress(req);
       try {
-        const { token } = sessions.create();
+        const { token } = sessions.create(client);
         const info: RelaySessionInfo = {
           token, relay: RELAY_PATH, backend: 'redis-server', maxmemory: sessions.limits.maxmemory, idleSeconds: Math.round(sessions.limits.idleMs / 1000),
         };
         reply(201, info);
       } catch (error) {
-        reply(error instanceof RedisSessionError ? error.status : 500, { error: (error as Error).message });
+        const status = error instanceof RedisSessionError ? error.status : 500;
+        if (status === 429) log({ level: 'warn', msg: 'refused redis session', reason: 'sessions per client', client });
+        reply(status, { error: (error as Error).message });
       }
     } else if (req.method === 'GET' || req.method === 'DELETE') {
       const token = bearerToken(req);
@@ -173,11 +196,14 @@ function relay(ws: WebSocket, redis: HostedRedis, release: () => void): void {
     if (closed) return;
     closed = true;
     upstream.destroy();
+    // A socket paused for backpressure would never read the client's answer to the close, and linger 30 s.
+    ws.resume();
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000);
     release();
   };
 
   ws.on('message', (data: RawData) => {
+    if (closed) return;
     const chunk = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (!upstream.write(chunk)) ws.pause();
   });

@@ -3,22 +3,25 @@
  * when its first connection arrives and stopped when the session ends, sits idle, or reaches its lifetime.
  *
  * Each server is confined: a memory cap with `noeviction` (writes past it fail with OOM rather than evicting a
- * learner's sessions), no persistence, a connection cap, and a password on the default user whose ACL denies the
- * admin commands (CONFIG, DEBUG, SHUTDOWN, SAVE, REPLICAOF, MODULE, ACL, MONITOR…) and MIGRATE, so a learner can
- * neither lift the limits nor make Redis itself connect anywhere. Only the relay knows the password, so other
+ * learner's sessions), caps on what one value and all clients' buffers may take, a kernel limit on its memory
+ * (the only bound on Lua scripts), no persistence, a connection cap, and a password on the default user whose
+ * ACL denies the admin commands (CONFIG, DEBUG, SHUTDOWN, SAVE, REPLICAOF, MODULE, ACL, MONITOR…) and MIGRATE, so a
+ * learner can neither lift the limits nor make Redis itself connect anywhere. Only the relay knows the password, so other
  * code on this machine (including labs run by the lab host) cannot open the server's port either.
  *
  * A `REDIS_URL` given to the lab host is deliberately not shared with learners: see docs/redis-relay.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { onPath } from '../lab/redis/provider.js';
 import { anyFreePort } from '../lab/ports.js';
+import { listBriefs, procAvailable, readProcess, stillRunning } from './proc-scan.ts';
 
 const KEEPER = fileURLToPath(new URL('../lab/redis/server-keeper.js', import.meta.url));
 
@@ -31,6 +34,8 @@ export interface RedisSessionLimits {
   maxLifetimeMs?: number;
   /** At most this many sessions at once (default 20). */
   maxSessions?: number;
+  /** At most this many sessions at once for one client address (default 3). */
+  maxSessionsPerClient?: number;
   /** At most this many relayed connections per session (default 64); redis-server gets a little more. */
   maxConnections?: number;
 }
@@ -41,6 +46,8 @@ export interface RedisSessionOptions extends RedisSessionLimits {
    * setpriv is installed) or the lab's keeper process.
    */
   launcher?: 'setpriv' | 'keeper';
+  /** The lab host's LAB_ROOT: session folders go in a folder of this host there (default $TMPDIR/stateless-lab). */
+  labRoot?: string;
 }
 
 export interface HostedRedis {
@@ -68,6 +75,8 @@ interface Entry {
   idleTimer: ReturnType<typeof setTimeout> | undefined;
   lifeTimer: ReturnType<typeof setTimeout>;
   dir: string | undefined;
+  /** Who created the session (its address), for the per-client cap. */
+  client: string;
 }
 
 export class RedisSessionError extends Error {
@@ -79,6 +88,65 @@ export class RedisSessionError extends Error {
 }
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+const run = promisify(execFile);
+
+const MB = 1024 * 1024;
+const UNITS: Record<string, number> = { '': 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: MB, g: 1000 ** 3, gb: 1024 * MB };
+
+/** redis's memory notation (32mb, 1gb, 1048576) in bytes; NaN for anything else. */
+export function memoryBytes(text: string): number {
+  const match = /^(\d+)(k|kb|m|mb|g|gb)?$/i.exec(text.trim());
+  return match ? Number(match[1]) * UNITS[(match[2] ?? '').toLowerCase()]! : NaN;
+}
+
+export interface ServerBounds {
+  /** proto-max-bulk-len: the largest value one command may make, which also bounds SETRANGE and SETBIT offsets. */
+  bulkBytes: number;
+  /** maxmemory-clients: all clients' buffers together; past it, the clients using the most are disconnected. */
+  clientsBytes: number;
+  /** RLIMIT_DATA of the process: the only bound on what a Lua script allocates. */
+  dataBytes: number;
+}
+
+/** What a server with this maxmemory may take besides its keys (figures in docs/redis-relay.md). */
+export function serverBounds(maxmemoryBytes: number): ServerBounds {
+  const bulkBytes = Math.max(MB, Math.floor(maxmemoryBytes / 4));
+  // An idle redis-server 7.0 has about 44 MB of writable mappings (thread stacks, jemalloc's arenas).
+  return { bulkBytes, clientsBytes: 4 * bulkBytes, dataBytes: 64 * MB + 4 * maxmemoryBytes };
+}
+
+const HOST_DIR = /^redis-host-(\d+)-(\d+)$/;
+let ownStartTicks: number | undefined;
+
+/** The name of this host process's folder of session folders: its pid and start time tell a reused pid apart. */
+function hostDirName(): string {
+  ownStartTicks ??= readProcess(process.pid)?.startTicks ?? 0;
+  return `redis-host-${process.pid}-${ownStartTicks}`;
+}
+
+/**
+ * Remove the hosted-Redis folders of host processes that are gone (a host killed with SIGKILL cannot clean up).
+ * Only the folder's name is trusted, never its content; links and files are left alone. Returns how many went.
+ */
+export async function reapStaleRedisDirs(labRoot: string): Promise<number> {
+  if (!procAvailable) return 0; // without /proc a live host cannot be told from a dead one
+  const names = await fs.promises.readdir(labRoot).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const owner = HOST_DIR.exec(name);
+    if (!owner || stillRunning(Number(owner[1]), Number(owner[2]))) continue;
+    const dir = path.join(labRoot, name);
+    const stat = await fs.promises.lstat(dir).catch(() => undefined);
+    if (!stat?.isDirectory()) continue;
+    try {
+      await fs.promises.rm(dir, { recursive: true, force: true });
+      removed++;
+    } catch {
+      // another user's folder: not ours to remove
+    }
+  }
+  return removed;
+}
 
 export class RedisSessions {
   readonly limits: Required<RedisSessionLimits>;
@@ -86,6 +154,10 @@ export class RedisSessions {
   private closed = false;
   private readonly log: (entry: { msg: string; [key: string]: unknown }) => void;
   private readonly launcher: 'setpriv' | 'keeper';
+  readonly bounds: ServerBounds;
+  /** Whether prlimit is installed to put the kernel limit on each server. */
+  private readonly prlimit: boolean;
+  private readonly labRoot: string;
 
   constructor(limits: RedisSessionOptions = {}, log: (entry: { msg: string; [key: string]: unknown }) => void = () => undefined) {
     this.limits = {
@@ -93,10 +165,19 @@ export class RedisSessions {
       idleMs: limits.idleMs ?? 10 * 60_000,
       maxLifetimeMs: limits.maxLifetimeMs ?? 4 * 60 * 60_000,
       maxSessions: limits.maxSessions ?? 20,
+      maxSessionsPerClient: limits.maxSessionsPerClient ?? 3,
       maxConnections: limits.maxConnections ?? 64,
     };
+    const maxmemory = memoryBytes(this.limits.maxmemory);
+    if (!(maxmemory >= MB)) throw new Error(`a hosted Redis needs a maxmemory of at least 1mb, got "${this.limits.maxmemory}"`);
+    this.bounds = serverBounds(maxmemory);
     this.log = log;
     this.launcher = limits.launcher ?? (onPath('setpriv') ? 'setpriv' : 'keeper');
+    this.labRoot = limits.labRoot ?? path.join(os.tmpdir(), 'stateless-lab');
+    this.prlimit = onPath('prlimit');
+    if (!this.prlimit && RedisSessions.available()) {
+      log({ level: 'warn', msg: 'redis relay: prlimit (util-linux) is not installed, so hosted redis-servers have no kernel memory limit and a Lua script can take any amount of memory' });
+    }
   }
 
   /** Whether hosted Redis can be offered at all (redis-server is installed). */
@@ -108,10 +189,14 @@ export class RedisSessions {
     return this.entries.size;
   }
 
-  /** A new session; the token is its only credential and is not stored (only its hash is). */
-  create(): { token: string; session: RedisSession } {
+  /** A new session for this client (its address); the token is its only credential and is not stored (only its hash is). */
+  create(client = 'local'): { token: string; session: RedisSession } {
     if (this.closed) throw new RedisSessionError(503, 'the lab host is shutting down');
     if (!RedisSessions.available()) throw new RedisSessionError(503, 'this lab host has no redis-server installed, so it cannot host Redis');
+    const perClient = this.limits.maxSessionsPerClient;
+    if (this.sessionsOf(client) >= perClient) {
+      throw new RedisSessionError(429, `your address ${client} already has ${perClient} hosted Redis sessions on this lab host, the most one address may have: close another lab tab or stop its lab to end one, then try again`);
+    }
     if (this.entries.size >= this.limits.maxSessions) {
       throw new RedisSessionError(503, `the lab host already hosts ${this.limits.maxSessions} Redis sessions; try again in a minute`);
     }
@@ -119,13 +204,13 @@ export class RedisSessions {
     const session: RedisSession = { id: randomBytes(6).toString('hex'), createdAt: Date.now(), connections: 0, connectionsTotal: 0, server: undefined };
     const key = hash(token);
     const entry: Entry = {
-      session, starting: undefined, child: undefined, exited: undefined, idleTimer: undefined, dir: undefined,
+      session, starting: undefined, child: undefined, exited: undefined, idleTimer: undefined, dir: undefined, client,
       lifeTimer: setTimeout(() => void this.endEntry(key, 'lifetime'), this.limits.maxLifetimeMs),
     };
     entry.lifeTimer.unref();
     this.entries.set(key, entry);
     this.armIdle(key, entry);
-    this.log({ msg: 'redis session created', session: session.id, sessions: this.entries.size });
+    this.log({ msg: 'redis session created', session: session.id, client, sessions: this.entries.size });
     return { token, session };
   }
 
@@ -177,6 +262,31 @@ export class RedisSessions {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.entries.keys()].map((key) => this.endEntry(key, 'shutdown')));
+    try {
+      fs.rmdirSync(path.join(this.labRoot, hostDirName()));
+    } catch {
+      // never made, or still holding the sessions of another RedisSessions in this process
+    }
+  }
+
+  private sessionsOf(client: string): number {
+    let count = 0;
+    for (const entry of this.entries.values()) if (entry.client === client) count++;
+    return count;
+  }
+
+  /** This host's folder under labRoot; one already there must be a real folder of this user. */
+  private hostDir(): string {
+    const dir = path.join(this.labRoot, hostDirName());
+    fs.mkdirSync(this.labRoot, { recursive: true, mode: 0o711 });
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const stat = fs.lstatSync(dir);
+      if (!stat.isDirectory() || stat.uid !== (process.getuid?.() ?? stat.uid)) throw new Error(`${dir} is not this lab host's folder`);
+    }
+    return dir;
   }
 
   private armIdle(key: string, entry: Entry): void {
@@ -217,43 +327,66 @@ export class RedisSessions {
   private async spawnServer(entry: Entry): Promise<HostedRedis> {
     const port = await anyFreePort();
     const password = randomBytes(24).toString('hex');
-    entry.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'lab-redis-'));
+    entry.dir ??= fs.mkdtempSync(path.join(this.hostDir(), 'session-'));
     // A crashed host must leave no servers behind: setpriv makes the kernel kill redis-server when this process
     // dies; without setpriv, the lab's keeper process (a Node process, ~45 MB) watches for that instead.
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', this.limits.maxmemory,
       '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', '--loglevel', 'warning', '--daemonize', 'no'];
     const [file, argv] = this.launcher === 'setpriv'
-      ? ['setpriv', ['--pdeathsig', 'KILL', 'redis-server', '-', ...args]]
+      ? ['setpriv', ['--pdeathsig', 'KILL', ...this.limitedRedis(), '-', ...args]]
       : [process.execPath, [KEEPER, String(port), this.limits.maxmemory, '--config-stdin']];
-    const child = spawn(file, argv, { cwd: entry.dir, stdio: ['pipe', 'ignore', 'pipe'] });
+    // retain:false makes jemalloc unmap what it frees; otherwise the kernel limit counts every extent it ever mapped.
+    const env = { ...process.env, MALLOC_CONF: 'retain:false' };
+    const child = spawn(file, argv, { cwd: entry.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
     entry.child = child;
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2000);
-    });
+    let output = '';
+    let outOfMemory: string | undefined;
+    const keep = (chunk: Buffer) => {
+      output += chunk.toString();
+      outOfMemory ??= /Out Of Memory[^\r\n]*/.exec(output)?.[0];
+      output = output.slice(-2000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     entry.exited = new Promise((resolve) => child.on('close', () => resolve()));
     void entry.exited.then(() => {
-      // A server that died on its own is started afresh by the session's next connection.
+      // A server that died on its own (such as at its memory limit) is started afresh by the session's next connection.
       if (entry.child !== child || !entry.session.server) return;
       entry.child = undefined;
       entry.starting = undefined;
       entry.session.server = undefined;
+      this.log({ level: 'warn', msg: 'redis session server exited', session: entry.session.id, code: child.exitCode, signal: child.signalCode, reason: outOfMemory });
     });
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(
       [
         `user default on >${password} ~* &* +@all -@admin -migrate`,
         `maxclients ${this.limits.maxConnections + 8}`,
+        `proto-max-bulk-len ${this.bounds.bulkBytes}`,
+        `maxmemory-clients ${this.bounds.clientsBytes}`,
         `dir ${JSON.stringify(entry.dir)}`,
         '',
       ].join('\n'),
     );
     const exitedEarly = entry.exited.then(() => {
-      throw new Error(stderr.trim().split('\n').slice(-2).join(' | ') || 'redis-server exited at start');
+      throw new Error(output.trim().split('\n').slice(-2).join(' | ') || 'redis-server exited at start');
     });
     await Promise.race([waitForRedis(port, 10_000), exitedEarly]);
+    if (this.launcher === 'keeper' && this.prlimit) await limitKeptServer(child, this.bounds.dataBytes);
     return { port, password, pid: child.pid };
   }
+
+  /** redis-server's command, under the kernel's memory limit when prlimit is installed. */
+  private limitedRedis(): string[] {
+    return this.prlimit ? ['prlimit', `--data=${this.bounds.dataBytes}`, 'redis-server'] : ['redis-server'];
+  }
+}
+
+/** The keeper starts redis-server itself, so its limit is set once it runs, before any learner's command reaches it. */
+async function limitKeptServer(keeper: ChildProcess, dataBytes: number): Promise<void> {
+  const server = listBriefs().find((brief) => brief.ppid === keeper.pid);
+  if (!server) throw new Error("the keeper's redis-server was not found");
+  await run('prlimit', ['--pid', String(server.pid), `--data=${dataBytes}`]);
 }
 
 async function stopChild(entry: Entry): Promise<void> {
