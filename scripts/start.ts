@@ -96,7 +96,7 @@ try {
     hostNames: names,
     log,
   });
-  if (relayOptions) relay = attachRedisRelay(site.server, { ...relayOptions, allowedOrigins: config.allowedOrigins, joinToken: config.joinToken, labRoot: config.labRoot, log });
+  if (relayOptions) relay = attachRedisRelay(site.server, { ...relayOptions, allowedOrigins: config.allowedOrigins, joinToken: config.joinToken, labRoot: config.labRoot, hostNames: names, log });
   const port = Number(new URL(site.url).port);
   console.log(`Stateless Lab is running at ${site.url}/ (at most ${config.limits.labs} labs at once)`);
   console.log(`Labs: ${isolation.description}.`);

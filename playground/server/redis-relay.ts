@@ -19,6 +19,7 @@ import { bearerToken, hasJoined, originAllowed, refuseUpgrade } from './access.t
 import { isLoopback } from './host-config.ts';
 import { memoryBytes, RedisSessionError, RedisSessions, type HostedRedis, type RedisSessionOptions } from './redis-sessions.ts';
 import { isolationHeaders } from './static-site.ts';
+import { LOOPBACK_ONLY, misdirectedMessage, type HostNames } from './host-names.ts';
 
 export { reapStaleRedisDirs } from './redis-sessions.ts';
 
@@ -30,6 +31,8 @@ export interface RedisRelayOptions extends RedisSessionOptions {
   allowedOrigins?: string[];
   /** The class's join token, when the host has one: only a browser that opened the join link gets a session. */
   joinToken?: string;
+  /** The names this host serves (see host-names.ts); loopback names only when left out. */
+  hostNames?: HostNames;
   log?: (entry: { msg: string; [key: string]: unknown }) => void;
 }
 
@@ -104,11 +107,22 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
   if (!RedisSessions.available()) log({ msg: 'redis relay: no redis-server on PATH, so in-browser labs use the JavaScript Redis in their sandbox' });
   if (process.env.REDIS_URL) log({ msg: 'redis relay: REDIS_URL is not offered to in-browser labs; each relay session gets its own redis-server (docs/redis-relay.md)' });
 
+  const names = options.hostNames ?? LOOPBACK_ONLY;
   const allowed = (req: http.IncomingMessage) => originAllowed(req.headers.origin, req.headers.host, options.allowedOrigins);
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      upgrade(req, socket, head);
+    } catch (error) {
+      log({ msg: 'malformed redis relay connection', error: (error as Error).message });
+      refuseUpgrade(socket, 400, 'This request could not be read.');
+    }
+  });
+
+  function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://host');
     if (url.pathname !== RELAY_PATH) return;
+    if (!names.allows(req.headers.host)) return refuseUpgrade(socket, 421, misdirectedMessage(names, req.headers.host));
     if (!allowed(req)) {
       log({ msg: 'refused redis relay connection', reason: 'origin', origin: req.headers.origin ?? null });
       return refuseUpgrade(socket, 403, 'This relay only accepts pages served by this lab host.');
@@ -128,7 +142,7 @@ export function attachRedisRelay(server: http.Server, options: RedisRelayOptions
       },
       (error: Error) => refuseUpgrade(socket, error instanceof RedisSessionError ? error.status : 500, error.message),
     );
-  });
+  }
 
   /** Answer the session endpoint; returns true when the request was for it. */
   function answer(req: http.IncomingMessage, res: http.ServerResponse): boolean {
