@@ -8,6 +8,7 @@
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { seccompProgram } from './seccomp-policy.ts';
 
 export const SEALED_DIR = 'runtime';
 const EXECUTE_ONLY = 0o111;
@@ -35,13 +36,35 @@ export function sealedNode(labRoot: string): Promise<string> {
   return made;
 }
 
-async function seal(labRoot: string): Promise<string> {
-  const source = await fs.stat(process.execPath);
+/** LAB_ROOT/runtime, made by this host's user and writable by nobody else. */
+async function runtimeDir(labRoot: string): Promise<string> {
   const dir = path.join(labRoot, SEALED_DIR);
   await fs.mkdir(dir, { recursive: true, mode: 0o711 });
   const folder = await fs.lstat(dir);
   if (!folder.isDirectory() || folder.uid !== process.getuid?.()) throw new Error(`${dir} is not a folder of this host's own; remove it and start again`);
   await fs.chmod(dir, 0o711);
+  return dir;
+}
+
+/**
+ * The seccomp program for bwrap (`--seccomp FD`) as a read-only file under LAB_ROOT/runtime, or undefined where
+ * there is no policy for this architecture.
+ */
+export async function sealedPolicy(labRoot: string): Promise<string | undefined> {
+  const program = seccompProgram();
+  if (!program) return undefined;
+  const file = path.join(await runtimeDir(labRoot), `seccomp-${process.arch}.bpf`);
+  // Written beside and renamed over, so a host starting next to a running one never shows it a half-written file.
+  const partial = `${file}.${process.pid}.partial`;
+  await fs.rm(partial, { force: true });
+  await fs.writeFile(partial, program, { mode: 0o444, flag: 'wx' });
+  await fs.rename(partial, file);
+  return file;
+}
+
+async function seal(labRoot: string): Promise<string> {
+  const source = await fs.stat(process.execPath);
+  const dir = await runtimeDir(labRoot);
   const target = path.join(dir, `node-${process.version}-${source.size}-${Math.floor(source.mtimeMs)}`);
   if (await isSealedCopy(target, source.size)) return target;
   const partial = `${target}.${process.pid}.partial`;
