@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { closeSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,7 +38,7 @@ export interface LabProcessOptions {
 
 export interface LabLaunch {
   /** Wrap the supervisor's command line (sandbox, kernel limits); returns the program, its arguments and extra env. */
-  wrap(dir: string, command: string[]): { file: string; args: string[]; env: Record<string, string> };
+  wrap(dir: string, command: string[]): { file: string; args: string[]; env: Record<string, string>; fds?: number[] };
   /** The environment the supervisor starts from, instead of the host's own. */
   baseEnv(dir: string): Record<string, string>;
   /** The user the lab runs as: its app folder and files are given to that user. */
@@ -117,20 +118,29 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
 
   private spawn(options: LabProcessOptions): void {
     const command = [options.launch?.node ?? process.execPath, SUPERVISOR];
-    const wrapped = options.launch ? options.launch.wrap(this.dir, command) : { file: command[0]!, args: command.slice(1), env: {} };
-    const child = spawn(wrapped.file, wrapped.args, {
-      cwd: this.dir,
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: {
-        ...(options.launch ? options.launch.baseEnv(this.dir) : process.env),
-        ...options.env,
-        ...wrapped.env,
-        LAB_ID: this.id,
-        LAB_PORT: String(options.port ?? 0),
-        LAB_REDIS: options.redis ?? process.env.LAB_REDIS ?? 'auto',
-      },
-    });
+    const wrapped: { file: string; args: string[]; env: Record<string, string>; fds?: number[] } = options.launch
+      ? options.launch.wrap(this.dir, command)
+      : { file: command[0]!, args: command.slice(1), env: {} };
+    let child: ChildProcess;
+    try {
+      child = spawn(wrapped.file, wrapped.args, {
+        cwd: this.dir,
+        detached: true,
+        // Descriptors the sandbox reads at start (the seccomp program) become fds 3, 4…
+        stdio: ['pipe', 'pipe', 'pipe', ...(wrapped.fds ?? [])],
+        env: {
+          ...(options.launch ? options.launch.baseEnv(this.dir) : process.env),
+          ...options.env,
+          ...wrapped.env,
+          LAB_ID: this.id,
+          LAB_PORT: String(options.port ?? 0),
+          LAB_REDIS: options.redis ?? process.env.LAB_REDIS ?? 'auto',
+        },
+      });
+    } finally {
+      // The child has its own copies now.
+      for (const fd of wrapped.fds ?? []) closeSync(fd);
+    }
     this.child = child;
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
