@@ -14,7 +14,9 @@ import { createLog } from '../playground/server/host-log.ts';
 import { hostNames, refuseMisdirected } from '../playground/server/host-names.ts';
 import { answerLabHostInfo, attachLabHost, reapStaleLabs, type LabHost } from '../playground/server/lab-host.ts';
 import { checkLabRoot, chooseIsolation, type IsolationChoice } from '../playground/server/lab-sandbox.ts';
+import { describeKernelLimits } from '../playground/server/hosted-lab.ts';
 import { answerOps } from '../playground/server/ops-endpoints.ts';
+import { seccompDescription } from '../playground/server/seccomp-policy.ts';
 import { attachRedisRelay, reapStaleRedisDirs, relayOptionsFromEnv, type RedisRelayOptions } from '../playground/server/redis-relay.ts';
 import { startStaticServer } from '../playground/server/static-site.ts';
 
@@ -99,7 +101,8 @@ try {
   if (relayOptions) relay = attachRedisRelay(site.server, { ...relayOptions, allowedOrigins: config.allowedOrigins, joinToken: config.joinToken, labRoot: config.labRoot, hostNames: names, log });
   const port = Number(new URL(site.url).port);
   console.log(`Stateless Lab is running at ${site.url}/ (at most ${config.limits.labs} labs at once)`);
-  console.log(`Labs: ${isolation.description}.`);
+  console.log(`Labs: ${isolation.description}; ${describeKernelLimits(config.limits)}.`);
+  if (isolation.mode === 'namespaces') console.log(`Lab processes: ${seccompDescription()}.`);
   if (config.joinToken) console.log(`Learners join with: ${publicBase(config, port)}/?join=${config.joinToken}`);
   else if (!isLoopback(config.host)) console.log('Anyone who can reach this address can run labs.');
   log({ msg: 'host started', url: site.url, isolation: isolation.mode, limits: config.limits });

@@ -5,7 +5,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkUpgrade, hasJoined, refuseUpgrade } from './access.ts';
 import { DEFAULT_LIMITS, type LabLimits } from './host-config.ts';
-import { openHostedLab, type HostedLab, type HostedLabContext } from './hosted-lab.ts';
+import { openHostedLab, reapStaleLabResources, type HostedLab, type HostedLabContext, type SealedRuntime } from './hosted-lab.ts';
+import { sealedNode, sealedPolicy } from './sealed-node.ts';
 import { chooseIsolation, type IsolationChoice } from './lab-sandbox.ts';
 import { SlotPool } from './lab-slots.ts';
 import { LabWatchdog, type LimitHit } from './lab-watchdog.ts';
@@ -75,14 +76,29 @@ export function pathOf(req: http.IncomingMessage): string {
   }
 }
 
+/**
+ * Supervisors run on a sealed Node wherever learner code could otherwise reach them (a sandbox, or a uid of its
+ * own); in a sandbox, the seccomp policy is applied too. A lab run as the host's own user without a sandbox can
+ * reach the host itself, so sealing would protect nothing there.
+ */
+function sealRuntime(isolation: IsolationChoice, labRoot: string): Promise<SealedRuntime> | undefined {
+  if (isolation.mode !== 'namespaces' && !isolation.switchUsers) return undefined;
+  return (async () => ({
+    node: await sealedNode(labRoot),
+    policy: isolation.mode === 'namespaces' ? await sealedPolicy(labRoot) : undefined,
+  }))();
+}
+
 let defaultIsolation: IsolationChoice | undefined;
 
 /** Clear what a crashed host left behind under `labRoot`: labs of dead hosts and their slot locks. */
-export async function reapStaleLabs(labRoot: string, switchUsers: boolean): Promise<{ dirs: number; processes: number; slots: number }> {
-  // Slots first: reclaiming one kills whatever still runs as its uid, so no process races the folders' removal.
+export async function reapStaleLabs(labRoot: string, switchUsers: boolean): Promise<{ dirs: number; processes: number; slots: number; cgroups: number; mounts: number }> {
+  // Slots first: reclaiming one kills whatever still runs as its uid, so no process races the folders' removal;
+  // then cgroups and mounts, since a mounted app/ cannot be removed.
   const slots = await new SlotPool(labRoot, { switchUsers }).reapStale();
+  const resources = await reapStaleLabResources(labRoot);
   const dirs = await reapStaleLabDirs(labRoot);
-  return { ...dirs, slots };
+  return { ...dirs, slots, ...resources };
 }
 
 /**
@@ -97,7 +113,8 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
   const hostName = options.name ?? `${os.hostname()}:${process.pid}`;
   const log = options.log ?? (() => undefined);
   const watchdog = new LabWatchdog(limits);
-  const context: HostedLabContext = { isolation, limits, slots: new SlotPool(labRoot, { switchUsers: isolation.switchUsers }), watchdog, labRoot };
+  const context: HostedLabContext = { isolation, limits, slots: new SlotPool(labRoot, { switchUsers: isolation.switchUsers }), watchdog, labRoot, sealed: sealRuntime(isolation, labRoot) };
+  context.sealed?.catch((error: Error) => log({ level: 'error', msg: 'could not seal the lab runtime', error: error.message }));
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.messageBytes });
   const labs = new Map<string, { hosted: HostedLab; lesson: string; openedAt: Date; lastHeard: () => number }>();
   let opening = 0;

@@ -11,11 +11,12 @@
  * as root, the lab runs as a user id of its own so that a process limit can be enforced by the kernel.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+import fs, { openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IsolationSetting, LabLimits } from './host-config.ts';
 import type { LabSlot } from './lab-slots.ts';
+import { SEALED_DIR } from './sealed-node.ts';
 
 export type IsolationMode = 'namespaces' | 'ports';
 
@@ -24,8 +25,9 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROJECT_PARTS = ['package.json', 'playground/lab', 'node_modules'];
 const SYSTEM_PARTS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 const SYSTEM_FILES = ['/etc/hosts', '/etc/nsswitch.conf', '/etc/passwd', '/etc/group', '/etc/localtime', '/etc/ssl'];
-/** Size of the private /tmp each lab gets in namespaces mode. */
+/** Size of the private /tmp and /dev/shm each lab gets in namespaces mode; everything else but app/ is read-only. */
 const TMP_BYTES = 64 * 1024 * 1024;
+const SHM_BYTES = 16 * 1024 * 1024;
 /**
  * Kernel task limit per lab uid. Threads count as tasks and each Node process runs about a dozen, so this is a
  * backstop against fork bombs; the watchdog enforces the friendlier per-lab process count.
@@ -88,10 +90,16 @@ function bwrapArgs(labDir: string | undefined): string[] {
   const args = ['--unshare-all', '--unshare-user', '--die-with-parent', '--new-session', '--disable-userns', ...systemMounts()];
   // The private /tmp comes before the binds: the project or the lab folder may themselves live under /tmp, and a
   // later tmpfs would hide them.
-  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_BYTES), '--tmpfs', '/tmp');
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(SHM_BYTES), '--tmpfs', '/dev/shm', '--size', String(TMP_BYTES), '--tmpfs', '/tmp');
   if (!nodeHome.startsWith('/usr')) args.push('--ro-bind', nodeHome, nodeHome);
   for (const part of PROJECT_PARTS) args.push(...mountIfPresent('--ro-bind', path.join(PROJECT_ROOT, part)));
-  if (labDir) args.push('--bind', labDir, labDir, '--chdir', labDir);
+  if (labDir) {
+    // The lab sees its folder read-only (the checks, the packages link) and only app/ writable.
+    args.push(...mountIfPresent('--ro-bind', path.join(path.dirname(labDir), SEALED_DIR)));
+    args.push('--ro-bind', labDir, labDir, '--bind', path.join(labDir, 'app'), path.join(labDir, 'app'), '--chdir', labDir);
+  }
+  // bwrap's own root and /dev are size-less tmpfs: nothing may be written there.
+  args.push('--remount-ro', '/dev', '--remount-ro', '/');
   return args;
 }
 
@@ -100,21 +108,34 @@ export interface SandboxedCommand {
   args: string[];
   /** Extra environment for the supervisor. */
   env: Record<string, string>;
+  /** Descriptors the command reads at start, passed as fds 3, 4… (the seccomp program). */
+  fds?: number[];
 }
 
-/** The command line that starts `command` (the supervisor) inside a lab's sandbox. */
-export function sandboxCommand(choice: IsolationChoice, slot: LabSlot, limits: LabLimits, labDir: string, command: string[]): SandboxedCommand {
-  const prefix: string[] = [];
+/**
+ * The command line that starts `command` (the supervisor) inside a lab's sandbox. `enter` comes first, before
+ * anything else runs: the prefix that moves the process into the lab's cgroups (LabCgroup.enterCommand).
+ */
+export function sandboxCommand(choice: IsolationChoice, slot: LabSlot, limits: LabLimits, labDir: string, command: string[], enter: string[] = [], policy?: string): SandboxedCommand {
+  const prefix: string[] = [...enter];
+  const fds: number[] = [];
   if (choice.prlimit) {
     prefix.push('prlimit', `--fsize=${Math.round(limits.fileMb * 1024 * 1024)}`, `--data=${Math.round(limits.memoryMbPerProcess * 2 * 1024 * 1024)}`, '--core=0');
     if (slot.uid !== undefined) prefix.push(`--nproc=${limits.processesPerLab * TASKS_PER_PROCESS}`);
     prefix.push('--');
   }
   if (slot.uid !== undefined) prefix.push('setpriv', '--reuid', String(slot.uid), '--regid', String(slot.uid), '--clear-groups', '--');
-  if (choice.mode === 'namespaces') prefix.push('bwrap', ...bwrapArgs(labDir), '--');
+  if (choice.mode === 'namespaces') {
+    if (policy) fds.push(openSync(policy, 'r'));
+    prefix.push('bwrap', ...bwrapArgs(labDir), ...(policy ? ['--seccomp', '3'] : []), '--');
+  } else if (slot.uid !== undefined) {
+    // A sealed Node is not dumpable only when exec'd with settled credentials: straight after setpriv's switch it
+    // still is (seen on Linux 6.x), so one plain exec comes between.
+    prefix.push('/bin/sh', '-c', 'exec "$0" "$@"');
+  }
   const env: Record<string, string> = choice.mode === 'ports' ? { LAB_PORTS: `${slot.ports[0]}-${slot.ports[1]}` } : {};
   const all = [...prefix, ...command];
-  return { file: all[0]!, args: all.slice(1), env };
+  return { file: all[0]!, args: all.slice(1), env, fds };
 }
 
 /** The environment a lab starts with: nothing of the host's (it may hold secrets such as the join token). */
@@ -122,7 +143,7 @@ export function labBaseEnv(labDir: string): Record<string, string> {
   const nodeBin = path.dirname(process.execPath);
   return {
     PATH: [nodeBin, '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
-    HOME: labDir,
+    HOME: path.join(labDir, 'app'),
     LANG: process.env.LANG ?? 'C.UTF-8',
     TMPDIR: '/tmp',
   };

@@ -14,11 +14,12 @@ export interface ProcessInfo {
   uid: number;
   /** Resident memory in bytes. */
   rss: number;
-  /** User + system CPU time in clock ticks (see TICKS_PER_SECOND). */
+  /** User + system CPU time in clock ticks (see TICKS_PER_SECOND), of all its threads, those ended included. */
   cpuTicks: number;
   /**
-   * Nanoseconds spent running or waiting to run (from /proc/<pid>/schedstat). A process that spins is runnable
-   * all the time even when a loaded machine gives it little CPU, so this tells spinning from busy.
+   * Nanoseconds the main thread spent running or waiting to run (from /proc/<pid>/schedstat). A thread that spins
+   * is runnable all the time even when a loaded machine gives it little CPU, so this tells spinning from busy;
+   * readThreadTimes has it for every thread.
    */
   runnableNs: number;
   /** Times the main thread gave up the CPU to wait (for I/O, a timer, a lock). A busy loop never does. */
@@ -103,6 +104,45 @@ export function readProcess(pid: number): ProcessInfo | undefined {
     innerPid: Number(/^NSpid:.*?(\d+)\s*$/m.exec(status)?.[1] ?? pid),
     name: parsed.name,
   };
+}
+
+/**
+ * Per thread of a process: nanoseconds it spent on a CPU, and running or waiting to run, from
+ * /proc/<pid>/task/<tid>/schedstat (from its CPU ticks where the kernel keeps no schedstat: then both are the
+ * same). Empty once the process has exited.
+ */
+export function readThreadTimes(pid: number): Map<number, { runNs: number; runnableNs: number }> {
+  const threads = new Map<number, { runNs: number; runnableNs: number }>();
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const tid of tids) {
+    const schedstat = readOptional(`/proc/${pid}/task/${tid}/schedstat`);
+    if (schedstat !== undefined) {
+      const [runNs, waitNs] = schedstat.split(' ').map(Number);
+      if (Number.isFinite(runNs) && Number.isFinite(waitNs)) {
+        threads.set(Number(tid), { runNs: runNs!, runnableNs: runNs! + waitNs! });
+        continue;
+      }
+    }
+    const stat = readOptional(`/proc/${pid}/task/${tid}/stat`);
+    const parsed = stat === undefined ? undefined : parseStat(stat);
+    if (parsed) {
+      const ns = (parsed.cpuTicks / TICKS_PER_SECOND) * 1e9;
+      threads.set(Number(tid), { runNs: ns, runnableNs: ns });
+    }
+  }
+  return threads;
+}
+
+/** Times one thread gave up the CPU to wait (for I/O, a timer, a lock); undefined once it has exited. */
+export function readThreadSwitches(pid: number, tid: number): number | undefined {
+  const status = readOptional(`/proc/${pid}/task/${tid}/status`);
+  const match = status === undefined ? undefined : /^voluntary_ctxt_switches:\s+(\d+)/m.exec(status);
+  return match ? Number(match[1]) : undefined;
 }
 
 export function listProcesses(): ProcessInfo[] {

@@ -207,6 +207,33 @@ if (id === 'A') {
     expect(await freshLabOpens(host.url)).toBe(true);
   });
 
+  it('learner code cannot reach its supervisor’s memory or trace it (sealed Node, seccomp)', { timeout: 90_000 }, async () => {
+    const host = await startHost({ LAB_ROOT: labRoot() });
+    const tab = tabOf(host.url);
+    // Each attempt prints `reach <what>: <outcome>`; the supervisor is the instance's parent.
+    const attempts = `import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+if (id === 'A') {
+  const report = (what, outcome) => console.log('reach ' + what + ': ' + outcome);
+  for (const [what, flags] of [['mem', 'r+'], ['environ', 'r']]) {
+    try { fs.closeSync(fs.openSync('/proc/' + process.ppid + '/' + what, flags)); report(what, 'opened'); } catch (error) { report(what, error.code); }
+  }
+  const perl = (code) => spawnSync('/usr/bin/perl', ['-e', code, String(process.ppid)], { encoding: 'utf8' }).stdout.trim();
+  // ptrace(PTRACE_ATTACH = 16) and process_vm_readv are 101 and 310 on x86_64, 117 and 270 on aarch64.
+  const [ptrace, vmRead] = process.arch === 'arm64' ? [117, 270] : [101, 310];
+  report('ptrace', perl('my $r = syscall(' + ptrace + ', 16, $ARGV[0], 0, 0); print $r == 0 ? "attached" : ($!+0)'));
+  report('process_vm_readv', perl('my $r = syscall(' + vmRead + ', $ARGV[0], 0, 0, 0, 0, 0); print $r >= 0 ? "read" : ($!+0)'));
+}`;
+    await openAndStart(tab, 'map-trap', app(attempts));
+    await eventually(() => /reach process_vm_readv: \S+/.test(logText(tab)), 'every attempt to be reported', 30_000);
+    const outcome = (what: string) => new RegExp(`reach ${what}: (\\S+)`).exec(logText(tab))?.[1];
+    expect(outcome('mem')).toMatch(/EACCES|EPERM/);
+    expect(outcome('environ')).toMatch(/EACCES|EPERM/);
+    // EPERM is errno 1.
+    expect(outcome('ptrace')).toBe('1');
+    expect(outcome('process_vm_readv')).toBe('1');
+  });
+
   it('owner records that learner code replaced (a FIFO, a live pid) neither block nor fool the next start', { timeout: 120_000 }, async () => {
     const root = labRoot();
     const first = await startHost({ LAB_ROOT: root });
