@@ -2,13 +2,14 @@
 // How long `npm run check` takes per lesson: the median (min–max) of N gradings, for this tree and, with
 // --baseline, for another commit checked out next to it, the two alternating lesson by lesson so that both see the
 // same machine load. Prints a table and writes bench/results/check-times-<time>.json.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { lessonFolders, slugOf } from '../playground/server/lessons.ts';
 import { round, summarize, type Summary } from './lib/stats.ts';
+import { checkout } from './lib/worktree.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -25,20 +26,6 @@ const { values, positionals } = parseArgs({
 const runs = Number(values.runs);
 if (!(Number.isInteger(runs) && runs > 0)) throw new Error(`--runs must be a positive whole number, got ${values.runs}`);
 const slugs = positionals.length ? positionals : (await lessonFolders()).map(slugOf);
-
-/** A checkout of `ref` beside the project, sharing its node_modules; removed at exit. */
-async function checkout(ref: string): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-times-'));
-  await run('git', ['-C', ROOT, 'worktree', 'add', '--detach', dir, ref]);
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  process.on('exit', () => {
-    try {
-      fs.rmSync(path.join(dir, 'node_modules'));
-      execFileSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
-    } catch {}
-  });
-  return dir;
-}
 
 interface Grading {
   ms: number;
@@ -62,7 +49,7 @@ async function grade(root: string, slug: string): Promise<Grading> {
 }
 
 const trees: { label: string; root: string }[] = [{ label: 'this tree', root: ROOT }];
-if (values.baseline) trees.push({ label: `baseline ${values.baseline}`, root: await checkout(values.baseline) });
+if (values.baseline) trees.push({ label: `baseline ${values.baseline}`, root: await checkout(values.baseline, 'check-times-') });
 
 const load = () => os.loadavg().map((l) => round(l, 2));
 const loadBefore = load();

@@ -15,9 +15,10 @@ export interface StartedServer {
  * Run `npm start`'s server (site + lab host) as a real process on a free port (or on `port`), for tests and
  * benchmarks, and resolve with its URL once it says it is serving.
  */
-export async function spawnStart(options: { args?: string[]; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<StartedServer> {
-  const server = spawn(process.execPath, [join(root, 'scripts', 'start.ts'), ...(options.args ?? [])], {
-    cwd: root,
+export async function spawnStart(options: { args?: string[]; env?: NodeJS.ProcessEnv; port?: number; root?: string } = {}): Promise<StartedServer> {
+  const tree = options.root ?? root;
+  const server = spawn(process.execPath, [join(tree, 'scripts', 'start.ts'), ...(options.args ?? [])], {
+    cwd: tree,
     env: { ...(options.env ?? process.env), PORT: String(options.port ?? 0), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
