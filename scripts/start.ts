@@ -14,7 +14,7 @@ import { createLog } from '../playground/server/host-log.ts';
 import { hostNames, refuseMisdirected } from '../playground/server/host-names.ts';
 import { answerLabHostInfo, attachLabHost, reapStaleLabs, type LabHost } from '../playground/server/lab-host.ts';
 import { checkLabRoot, chooseIsolation, type IsolationChoice } from '../playground/server/lab-sandbox.ts';
-import { describeKernelLimits } from '../playground/server/hosted-lab.ts';
+import { describeKernelLimits } from '../playground/server/lab-resources.ts';
 import { answerOps } from '../playground/server/ops-endpoints.ts';
 import { seccompDescription } from '../playground/server/seccomp-policy.ts';
 import { attachRedisRelay, reapStaleRedisDirs, relayOptionsFromEnv, type RedisRelayOptions } from '../playground/server/redis-relay.ts';

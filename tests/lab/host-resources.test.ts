@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reapStaleLabResources } from '../../playground/server/hosted-lab.ts';
+import { reapStaleLabResources } from '../../playground/server/lab-resources.ts';
 import { reapStaleLabDirs } from '../../playground/server/stale-labs.ts';
 import { app, eventually, processesOfLab } from './helpers.ts';
 import { runHost, type HostProcess } from './host-process.ts';
