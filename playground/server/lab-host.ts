@@ -24,6 +24,8 @@ import path from 'node:path';
 export { originAllowed } from './access.ts';
 
 export const LAB_PATH = '/lab';
+/** The least time a running command counts as activity: a cluster start on a loaded machine can take seconds. */
+const COMMAND_GRACE_MS = 30_000;
 
 export interface LabHostOptions {
   /** Origins allowed to open labs besides the host's own (e.g. a dev server). */
@@ -163,10 +165,12 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
 
     const idleMs = limits.idleMinutes * 60_000;
     // A command still running (a long check) is activity too: the learner is waiting for it. But only for one idle
-    // period from its start: a command that never gets a reply must not keep a lab alive forever.
+    // period from its start (at least COMMAND_GRACE_MS, for very short idle settings): a command that never gets a
+    // reply must not keep a lab alive forever.
+    const commandCountsMs = Math.max(idleMs, COMMAND_GRACE_MS);
     const running = new Map<number, number>();
     let nextRunning = 0;
-    const waitingForCommand = () => [...running.values()].some((startedAt) => Date.now() - startedAt < idleMs);
+    const waitingForCommand = () => [...running.values()].some((startedAt) => Date.now() - startedAt < commandCountsMs);
     const idleTimer = setInterval(() => {
       if (waitingForCommand() || Date.now() - lastHeard < idleMs) return;
       log({ level: 'info', msg: 'lab idle', lab: hosted?.lab.id ?? null });

@@ -234,6 +234,41 @@ if (id === 'A') {
     expect(outcome('process_vm_readv')).toBe('1');
   });
 
+  it('learner code can write only app/ and its sized /tmp and /dev/shm, never the sandbox’s unbounded root', { timeout: 90_000 }, async () => {
+    const host = await startHost({ LAB_ROOT: labRoot() });
+    const tab = tabOf(host.url);
+    // 100 MB at each place, in 1 MB writes to files of 10 MB: each attempt prints `fill <place>: <MB written> <error code>`.
+    const fill = `import fs from 'node:fs';
+if (id === 'A') {
+  const chunk = Buffer.alloc(1024 * 1024, 'x');
+  for (const place of ['/etc', '/', '/dev', '/usr', '..', '/tmp', '/dev/shm']) {
+    let written = 0;
+    let outcome = 'none';
+    // Files of 10 MB, below the file size limit, so only the place's own size can stop them.
+    try {
+      for (let file = 0; written < 100; file++) {
+        const fd = fs.openSync(place + '/fill-' + file + '.bin', 'w');
+        try { for (let mb = 0; mb < 10 && written < 100; mb++, written++) fs.writeSync(fd, chunk); } finally { fs.closeSync(fd); }
+      }
+    } catch (error) { outcome = error.code; }
+    for (let file = 0; file < 10; file++) try { fs.rmSync(place + '/fill-' + file + '.bin', { force: true }); } catch {}
+    console.log('fill ' + place + ': ' + written + ' ' + outcome);
+  }
+}`;
+    await openAndStart(tab, 'map-trap', app(fill));
+    await eventually(() => /fill \/dev\/shm: \d+ \S+/.test(logText(tab)), 'every place to be tried', 60_000);
+    const result = (place: string) => {
+      const match = new RegExp(`fill ${place.replace(/[/.]/g, '\\$&')}: (\\d+) (\\S+)`).exec(logText(tab));
+      return { mb: Number(match?.[1]), code: match?.[2] };
+    };
+    for (const place of ['/etc', '/', '/dev', '/usr', '..']) expect(result(place), place).toMatchObject({ mb: 0, code: expect.stringMatching(/EROFS|EACCES/) });
+    // The private /tmp (64 MB) and /dev/shm (16 MB) fill up and say so.
+    expect(result('/tmp')).toMatchObject({ code: 'ENOSPC' });
+    expect(result('/tmp').mb).toBeLessThanOrEqual(64);
+    expect(result('/dev/shm')).toMatchObject({ code: 'ENOSPC' });
+    expect(result('/dev/shm').mb).toBeLessThanOrEqual(16);
+  });
+
   it('owner records that learner code replaced (a FIFO, a live pid) neither block nor fool the next start', { timeout: 120_000 }, async () => {
     const root = labRoot();
     const first = await startHost({ LAB_ROOT: root });
@@ -377,7 +412,7 @@ try {
     // …then sends one command, which the stopped supervisor never answers, and nothing more.
     tab.send({ op: 'command', id: 9, command: { type: 'status' } });
     expect(closedMessage(tab)).toBeUndefined();
-    await settled(() => closedMessage(tab) !== undefined, 60_000);
+    await settled(() => closedMessage(tab) !== undefined, 90_000);
     const closed = closedMessage(tab);
     expect(closed ? `${String(closed.code)}: ${String(closed.reason)}` : 'still open after a minute').toMatch(/^idle: /);
   });

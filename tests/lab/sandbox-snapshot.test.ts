@@ -10,7 +10,7 @@ import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSandboxSnapshot, LAB_DEPENDENCIES } from '../../playground/build/sandbox-snapshot.ts';
+import { buildSandboxSnapshot, LAB_DEPENDENCIES, snapshotInputs } from '../../playground/build/sandbox-snapshot.ts';
 import { ensureLabSnapshot, labAssets } from '../../integrations/lab-assets.ts';
 import { anyFreePort } from '../../playground/lab/ports.js';
 
@@ -256,7 +256,9 @@ describe('labAssets integration', () => {
 
     // Older than a lab file: rebuilt — to the same bytes, as nothing it is made from changed.
     const first = fs.readFileSync(outFile);
-    const old = new Date(Date.now() - 3_600_000);
+    // An hour before the newest input (not before now: a checkout's files may all be older than that).
+    const newest = Math.max(...(await snapshotInputs(PROJECT)).map((input) => fs.statSync(input).mtimeMs));
+    const old = new Date(newest - 3_600_000);
     fs.utimesSync(outFile, old, old);
     const again = await ensureLabSnapshot(PROJECT, outFile, logger);
     expect(again.built).toBe(true);
