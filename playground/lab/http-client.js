@@ -32,7 +32,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
  * @param {{ method?: string, path?: string, body?: unknown, headers?: Record<string, string>, timeoutMs?: number, tag?: import('./request-tags.js').RequestTag }} request
  * @returns {Promise<LabResponse>}
  */
-export function labRequest(port, { method = 'GET', path = '/', body, headers = {}, timeoutMs = 10_000, tag }) {
+export function labRequest(port, { method = 'GET', path = '/', body, headers = {}, timeoutMs = 10_000, tag }, retried = false) {
   const started = performance.now();
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   /** @type {SentRequest} */
@@ -71,7 +71,17 @@ export function labRequest(port, { method = 'GET', path = '/', body, headers = {
       },
     );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', (error) => done(failed(error, started, sent)));
+    req.on('error', (error) => {
+      // A kept-alive connection the server closed just as this request went out (its idle timeout): the request
+      // never reached the app, so it is sent again on a fresh connection, as browsers do.
+      const code = /** @type {NodeJS.ErrnoException} */ (error).code;
+      if (req.reusedSocket && !retried && (code === 'ECONNRESET' || code === 'EPIPE')) {
+        if (token) dropTag(token);
+        resolve(labRequest(port, { method, path, body, headers, timeoutMs, tag }, true));
+        return;
+      }
+      done(failed(error, started, sent));
+    });
     req.end(payload);
   });
 }
