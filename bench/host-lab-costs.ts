@@ -34,12 +34,13 @@ function tab(url: string) {
   const waiting: { match: (m: Message) => boolean; done: (m: Message) => void }[] = [];
   ws.on('message', (data) => {
     const message = JSON.parse(String(data)) as Message;
+    if (message.op === 'closed') throw new Error(`the host closed the lab: ${String(message.reason)}`);
     for (const entry of [...waiting]) if (entry.match(message)) waiting.splice(waiting.indexOf(entry), 1) && entry.done(message);
   });
   const opened = new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
   const until = (match: (m: Message) => boolean) =>
     new Promise<Message>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no answer within 60 s')), 60_000);
+      const timer = setTimeout(() => reject(new Error(`no answer within 60 s (${match.toString().slice(0, 80)})`)), 60_000);
       waiting.push({ match, done: (m) => (clearTimeout(timer), resolve(m)) });
     });
   const send = (message: unknown) => ws.send(JSON.stringify(message));
