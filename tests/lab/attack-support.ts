@@ -9,6 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
+import { mountPoints } from '../../playground/server/lab-disk.ts';
 import { runHost, type HostProcess } from './host-process.ts';
 
 const hosts: HostProcess[] = [];
@@ -27,15 +28,7 @@ async function stopHost(host: HostProcess): Promise<void> {
 
 /** Mount points inside `dir`, deepest first (a host that crashed or was killed may leave a lab's disk mounted). */
 function mountsUnder(dir: string): string[] {
-  let table = '';
-  try {
-    table = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  return table
-    .split('\n')
-    .map((line) => (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+  return mountPoints()
     .filter((point) => point.startsWith(dir + '/'))
     .sort((a, b) => b.length - a.length);
 }
