@@ -28,6 +28,8 @@ export const LAB_DEPENDENCIES = [
   'express',
   'express-session',
   'connect-redis',
+  'express-rate-limit',
+  'rate-limit-redis',
   'ioredis',
   'socket.io',
   '@socket.io/redis-adapter',
