@@ -1,8 +1,9 @@
 // @ts-check
+import { excerpt } from './excerpt.js';
 import { CheckFailure } from './grader.js';
 import { labRequest } from './http-client.js';
 import { bodyJson, isSuccess, namedIn } from './identity.js';
-import { createSessionProbes } from './session-probes.js';
+import { createSessionProbes, describeAnswer } from './session-probes.js';
 import { VirtualUser } from './users.js';
 
 /**
@@ -119,6 +120,22 @@ export function createCheckApi(controls, signal, seed = Number(process.env.LAB_S
     assert(condition, message, evidence) {
       if (!condition) throw new CheckFailure(message, evidence);
     },
+    /**
+     * An answer's body (or any text) folded to one line for a message, cut at a word boundary.
+     * @param {string | { body?: string, error?: string } | undefined} what @param {number} [max]
+     */
+    excerpt: (what, max = 160) => (typeof what === 'string' || what === undefined ? excerpt(what, max) : excerpt(what.body || what.error, max)),
+    /**
+     * What a user's answer said about them, in words: "200 from B naming alice", "401 from C (not logged in)"…
+     * @param {import('./users.js').UserResult} result
+     */
+    said: (result) => describeAnswer(api, result, result.user),
+    /**
+     * A compact account of an answer: "200 from B: {…}", or "no answer (…)" when none came.
+     * @param {import('./http-client.js').LabResponse} response
+     */
+    describe: (response) =>
+      response.status === 0 ? `no answer (${response.error ?? 'connection failed'})` : `${response.status} from ${response.instance ?? 'no instance'}: ${excerpt(response.body)}`,
     /** @param {number} ms */
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     /**
@@ -203,10 +220,12 @@ export function createCheckApi(controls, signal, seed = Number(process.env.LAB_S
       const timeoutMs = options.timeoutMs ?? 5000;
       const ready = await socket.ready(timeoutMs);
       if (!ready) {
+        // Read what happened before closing: close() disconnects, and a connection that came without its
+        // announcement would then read as no connection at all.
+        const seen = socket.lastError ? `a connection error: ${socket.lastError}` : raw.connected ? `a connection but no "${socket.announce}" event` : 'no connection';
         socket.close();
         throw new CheckFailure(
-          `Expected a socket.io connection through the balancer to be announced with a "${socket.announce}" event carrying { instance } within ${timeoutMs / 1000} s; ` +
-            `observed ${socket.lastError ? `a connection error: ${socket.lastError}` : raw.connected ? `a connection but no "${socket.announce}" event` : 'no connection'}.`,
+          `Expected a socket.io connection through the balancer to be announced with a "${socket.announce}" event carrying { instance } within ${timeoutMs / 1000} s; observed ${seen}.`,
         );
       }
       return socket;
@@ -232,7 +251,7 @@ export function createCheckApi(controls, signal, seed = Number(process.env.LAB_S
             const login = await user.login();
             report.logins++;
             if (login.loggedIn) expectLogin = true;
-            else report.errors.push({ user: name, action: 'login', status: login.status, instance: login.instance, error: login.error ?? login.body.trim().slice(0, 120) });
+            else report.errors.push({ user: name, action: 'login', status: login.status, instance: login.instance, error: login.error ?? excerpt(login.body, 120) });
           } else {
             const visit = await user.visit();
             report.visits++;
@@ -241,7 +260,7 @@ export function createCheckApi(controls, signal, seed = Number(process.env.LAB_S
             else if (visit.loggedOut) {
               report.logouts.push({ user: name, instance: visit.instance, at: Date.now(), status: visit.status, named: visit.named, response: visit });
               expectLogin = false;
-            } else report.errors.push({ user: name, action: 'visit', status: visit.status, instance: visit.instance, error: visit.error ?? visit.body.trim().slice(0, 120) });
+            } else report.errors.push({ user: name, action: 'visit', status: visit.status, instance: visit.instance, error: visit.error ?? excerpt(visit.body, 120) });
           }
           await api.sleep(pauseMs);
         }

@@ -1,5 +1,6 @@
 // @ts-check
 import { AFFINITY_COOKIE } from './balancer.js';
+import { excerpt } from './excerpt.js';
 import { isDenied, isSuccess } from './identity.js';
 
 /**
@@ -31,11 +32,6 @@ const FORGED_NAME = 'mallory';
 /** A session shorter than this logs people out while they use the app: it is a bug, not an expiry policy. */
 const MIN_SESSION_MS = 60_000;
 
-/** @param {string} text */
-const excerpt = (text) => {
-  const flat = text.trim().replace(/\s+/g, ' ');
-  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat || '(empty body)';
-};
 
 /**
  * What an answer to `/me` said about `name`, in words.
@@ -60,6 +56,26 @@ export function describeAnswer(lab, response, name) {
  */
 function sessionCookies(user, path) {
   return user.jar.list(path).filter((c) => c.key !== AFFINITY_COOKIE);
+}
+
+/**
+ * Why a login left `user` without a session cookie, in words. An app that marks its cookie Secure sends none
+ * when it believes the request came over plain http, which is what it sees behind a TLS-terminating balancer
+ * unless it trusts the balancer's X-Forwarded-Proto.
+ * @param {VirtualUser} user @param {LabResponse} login @param {string} visit the route that needs the cookie
+ */
+function noCookieKept(user, login, visit) {
+  const sent = [login.headers['set-cookie'] ?? []].flat().filter((h) => !h.startsWith(`${AFFINITY_COOKIE}=`));
+  if (sent.length === 0) {
+    return (
+      'an answer without any Set-Cookie header. The balancer terminates TLS as production load balancers do: browsers speak https to it, and ' +
+      'the instances get plain http with X-Forwarded-Proto: https. A cookie marked Secure (express-session with cookie: { secure: true }) is ' +
+      "sent only when the app trusts that header: app.set('trust proxy', 1)."
+    );
+  }
+  const refused = user.refusedCookies.map((r) => `"${r.header.split(';')[0]}" (${r.reason})`);
+  if (refused.length) return `Set-Cookie that a browser on this https site refuses: ${refused.join(', ')}.`;
+  return `Set-Cookie ${sent.map((h) => `"${h}"`).join(', ')}, which a browser does not send with ${visit} (already expired, or its Path leaves ${visit} out).`;
 }
 
 /** @param {{ key: string, value: string }[]} cookies */
@@ -216,7 +232,7 @@ export function createSessionProbes(lab) {
       lab.assert(isSuccess(login.status), `Expected POST ${lab.routes.login} {"user":"${name}"} to answer 2xx; observed ${describeAnswer(lab, login, name)}.`, login);
       lab.assert(
         sessionCookies(user, visitPath()).length > 0,
-        `${name} logged in on ${login.instance} (${login.status}). Expected the answer to set a session cookie, which is all that tells one user from another; observed no cookie kept.`,
+        `${name} logged in on ${login.instance} (${login.status}). Expected the answer to set a session cookie, which is all that tells one user from another; observed ${noCookieKept(user, login, visitPath())}`,
         login,
       );
       loginInstance.set(user, login.instance);

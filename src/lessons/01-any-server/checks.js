@@ -15,20 +15,13 @@ function said(response) {
   return json && typeof json === 'object' && !Array.isArray(json) ? json.instance : undefined;
 }
 
-const excerpt = (response) => response.body.trim().replace(/\s+/g, ' ').slice(0, 160) || '(empty body)';
-
-/** A compact account of an answer: status, who served it, what it said. */
-const describe = (response) =>
-  response.status === 0
-    ? `no answer (${response.error ?? 'connection failed'})`
-    : `${response.status} from ${response.instance ?? 'no instance'}: ${excerpt(response)}`;
 
 /** GET / pinned to every up instance; each must answer 2xx saying its own INSTANCE_ID. */
 async function everyInstanceNamesItself(lab, context) {
   const up = lab.upInstances();
   for (const name of up) {
     const res = await lab.request('GET', '/', { via: name });
-    lab.assert(res.status >= 200 && res.status < 300, `${context}Expected GET / on instance ${name} to answer 200; observed ${describe(res)}.`, res);
+    lab.assert(res.status >= 200 && res.status < 300, `${context}Expected GET / on instance ${name} to answer 200; observed ${lab.describe(res)}.`, res);
     const claim = said(res);
     lab.assert(
       claim === name,
@@ -65,7 +58,7 @@ export default [
       await allUp(lab, 1000);
       for (const name of lab.upInstances()) {
         const res = await lab.request('GET', '/', { via: name });
-        lab.assert(res.status >= 200 && res.status < 300, `Expected instance ${name} to answer GET / on the port it was given (process.env.PORT); observed ${describe(res)}.`, res);
+        lab.assert(res.status >= 200 && res.status < 300, `Expected instance ${name} to answer GET / on the port it was given (process.env.PORT); observed ${lab.describe(res)}.`, res);
       }
       lab.assert(lab.upInstances().length === 3, `Expected 3 instances up; observed ${lab.instances().map((i) => `${i.name} ${i.state}`).join(', ')}.`);
     },
@@ -80,7 +73,7 @@ export default [
         if (res.status === 200 && res.instance) seen.set(res.instance, (seen.get(res.instance) ?? 0) + 1);
       }
       const counts = [...seen].map(([name, n]) => `${name}×${n}`).join(', ') || 'none';
-      lab.assert(seen.size === 3, `Expected 12 requests to be answered 200 by A, B and C; observed answers from ${counts} (the last one: ${describe(last)}).`, last);
+      lab.assert(seen.size === 3, `Expected 12 requests to be answered 200 by A, B and C; observed answers from ${counts} (the last one: ${lab.describe(last)}).`, last);
     },
   },
   {

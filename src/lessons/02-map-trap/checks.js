@@ -5,17 +5,6 @@
 /** The first visit that does not name its user: the evidence of a failure. */
 const firstOut = (visits) => visits.find((v) => !v.loggedIn);
 
-/** What a visit's answer said about its user, in words. */
-function said(visit) {
-  const where = visit.instance ? ` from ${visit.instance}` : '';
-  const body = visit.body.trim().replace(/\s+/g, ' ').slice(0, 100) || '(empty body)';
-  if (visit.status === 0) return `no answer (${visit.error ?? 'connection failed'})`;
-  if (visit.loggedIn) return `${visit.status}${where} naming ${visit.user}`;
-  if (visit.mixup) return `${visit.status}${where} naming "${visit.mixup}" instead of ${visit.user}: a session mix-up`;
-  if (visit.status >= 200 && visit.status < 300) return `${visit.status}${where} ${body}, which names nobody`;
-  return `${visit.status}${where} ${body}`;
-}
-
 export default [
   {
     name: 'A login is honoured by every instance',
@@ -28,7 +17,7 @@ export default [
       lab.assert(
         !out,
         `Alice logged in on ${login.instance}. Expected all 9 of her visits through the balancer to answer naming her; observed ${lab.tally(visits)}, ` +
-          `among them ${out && said(out)}.`,
+          `among them ${out && lab.said(out)}.`,
         out,
       );
     },
@@ -73,20 +62,20 @@ export default [
         const visit = await bob.visit({ via: instance });
         lab.assert(
           visit.loggedIn,
-          `Bob logged in on ${origin}, which was then killed. Expected ${instance} to answer naming him; observed ${said(visit)}.`,
+          `Bob logged in on ${origin}, which was then killed. Expected ${instance} to answer naming him; observed ${lab.said(visit)}.`,
           visit,
         );
       }
       const visits = await lab.visits(bob, 6);
       const out = firstOut(visits);
-      lab.assert(!out, `Instance ${origin}, where Bob logged in, was killed. Expected his next 6 visits to stay logged in; observed ${lab.tally(visits)}, among them ${out && said(out)}.`, out);
+      lab.assert(!out, `Instance ${origin}, where Bob logged in, was killed. Expected his next 6 visits to stay logged in; observed ${lab.tally(visits)}, among them ${out && lab.said(out)}.`, out);
       // A new process in its place starts with empty memory; the session must still be there for it.
       await lab.start(origin);
       await lab.waitForAllUp();
       const back = await bob.visit({ via: origin });
       lab.assert(
         back.loggedIn,
-        `${origin} was started again as a new process. Expected it to answer naming Bob, whose session outlives every process; observed ${said(back)}.`,
+        `${origin} was started again as a new process. Expected it to answer naming Bob, whose session outlives every process; observed ${lab.said(back)}.`,
         back,
       );
     },

@@ -9,28 +9,17 @@ function perInstance(responses) {
   return [...counts].sort().map(([name, n]) => `${name}×${n}`).join(', ') || 'no responses';
 }
 
-/** What a visit's answer said about its user, in words. */
-function said(visit) {
-  const where = visit.instance ? ` from ${visit.instance}` : '';
-  const body = visit.body.trim().replace(/\s+/g, ' ').slice(0, 100) || '(empty body)';
-  if (visit.status === 0) return `no answer (${visit.error ?? 'connection failed'})`;
-  if (visit.loggedIn) return `${visit.status}${where} naming ${visit.user}`;
-  if (visit.mixup) return `${visit.status}${where} naming "${visit.mixup}" instead of ${visit.user}: a session mix-up`;
-  if (visit.status >= 200 && visit.status < 300) return `${visit.status}${where} ${body}, which names nobody`;
-  return `${visit.status}${where} ${body}`;
-}
-
 /** Log a user in through the (sticky) balancer and check that it worked; returns the instance they are pinned to. */
 async function logIn(lab, user) {
   const login = await user.login();
-  lab.assert(login.loggedIn && login.instance, `Expected ${user.name}'s POST /login to answer 2xx; observed ${said(login)}.`, login);
+  lab.assert(login.loggedIn && login.instance, `Expected ${user.name}'s POST /login to answer 2xx; observed ${lab.said(login)}.`, login);
   return login.instance;
 }
 
 /** Every visit must name its user; fails with the first one that does not. */
 function allLoggedIn(lab, visits, context) {
   const out = visits.find((v) => !v.loggedIn);
-  lab.assert(!out, `${context} Expected all ${visits.length} visits to name the user who made them; observed ${lab.tally(visits)}, among them ${out && said(out)}.`, out);
+  lab.assert(!out, `${context} Expected all ${visits.length} visits to name the user who made them; observed ${lab.tally(visits)}, among them ${out && lab.said(out)}.`, out);
 }
 
 export default [
@@ -126,7 +115,7 @@ export default [
       // Wherever the balancer sends him next, he is still himself.
       for (const instance of lab.upInstances()) {
         const visit = await bob.visit({ via: instance });
-        lab.assert(visit.loggedIn, `${pinned}, where Bob logged in, was killed. Expected ${instance} to answer naming him; observed ${said(visit)}.`, visit);
+        lab.assert(visit.loggedIn, `${pinned}, where Bob logged in, was killed. Expected ${instance} to answer naming him; observed ${lab.said(visit)}.`, visit);
       }
     },
   },

@@ -66,7 +66,7 @@ function assertOnly200And429(lab, responses) {
   const odd = responses.find((r) => r.status !== 200 && r.status !== 429);
   lab.assert(
     !odd,
-    `Expected every answer to be 200 (served) or 429 (over the limit); observed ${odd?.status || 'no answer'} from ${odd?.instance ?? 'no instance'}: ${(odd?.body || odd?.error || '').trim().slice(0, 160)}`,
+    `Expected every answer to be 200 (served) or 429 (over the limit); observed ${odd?.status || 'no answer'} from ${odd?.instance ?? 'no instance'}: ${lab.excerpt(odd, 160)}`,
     odd,
   );
 }
@@ -135,7 +135,7 @@ export default [
     async run(lab) {
       const key = freshKey(lab, 'ttl');
       const answer = await ask(lab, key);
-      lab.assert(answer.status === 200, `Expected the first request of a new client to be served (200); observed ${answer.status || 'no answer'}: ${answer.body.trim().slice(0, 160)}`, answer);
+      lab.assert(answer.status === 200, `Expected the first request of a new client to be served (200); observed ${answer.status || 'no answer'}: ${lab.excerpt(answer.body, 160)}`, answer);
       const redis = await lab.redis();
       // Only keys named after this client: a count stored under a hash of the key cannot be found, and is not judged.
       const keys = await redis.keys(`*${key}*`);
@@ -177,7 +177,7 @@ export default [
             `Expected its next request (through ${mid.instance ?? 'no instance'}) to be refused with 429 until that window ends; observed ${mid.status || 'no answer'}` +
             (mid.status === 200
               ? '. The limit is at most 10 per window: a window that refills while it runs (a token bucket, a count that drops early) serves more than that.'
-              : `: ${mid.body.trim().slice(0, 160)}`),
+              : `: ${lab.excerpt(mid.body, 160)}`),
           mid,
         );
         await lab.sleep(Math.max(0, sent.end + AFTER_WINDOW_MS - Date.now()));
@@ -187,7 +187,7 @@ export default [
           `The client's burst ended ${seconds(Date.now() - sent.end)} ago and it asked once since, so every ${WINDOW_MS / 1000} s window that held the burst ` +
             `(from its first request, aligned to the clock, or sliding) is over. Expected it to be served again (200, through ${after.instance ?? 'no instance'}); ` +
             `observed ${after.status || 'no answer'}` +
-            (after.status === 429 ? '. Does the count expire, and is its expiry set once per window rather than pushed back by every request?' : `: ${after.body.trim().slice(0, 160)}`),
+            (after.status === 429 ? '. Does the count expire, and is its expiry set once per window rather than pushed back by every request?' : `: ${lab.excerpt(after.body, 160)}`),
           after,
         );
         return;

@@ -16,7 +16,7 @@ async function getJson(lab, path, via) {
   const r = await lab.request('GET', path, via ? { via } : {});
   lab.assert(
     r.status === 200 && r.json,
-    `Expected GET ${path}${via ? ` through ${via}` : ''} to answer 200 with JSON; observed ${r.status || 'no answer'} from ${r.instance ?? 'no instance'}: ${(r.body || r.error || '').trim().slice(0, 160)}`,
+    `Expected GET ${path}${via ? ` through ${via}` : ''} to answer 200 with JSON; observed ${r.status || 'no answer'} from ${r.instance ?? 'no instance'}: ${lab.excerpt(r, 160)}`,
     r,
   );
   return r;
@@ -66,7 +66,7 @@ async function putPrice(lab, id, price, via) {
   const put = await lab.request('PUT', `/products/${id}`, { body: { price }, via });
   lab.assert(
     put.status === 200,
-    `Expected PUT /products/${id} {"price": ${price}} through ${via} to answer 200; observed ${put.status || 'no answer'}: ${(put.body || put.error || '').trim().slice(0, 160)}`,
+    `Expected PUT /products/${id} {"price": ${price}} through ${via} to answer 200; observed ${put.status || 'no answer'}: ${lab.excerpt(put, 160)}`,
     put,
   );
   return put;
@@ -79,7 +79,7 @@ export default [
       const first = await getJson(lab, '/products/1', lab.pick(lab.upInstances()));
       lab.assert(
         typeof first.json.price === 'number',
-        `Expected GET /products/1 to answer a product with a numeric price; observed ${first.body.trim().slice(0, 160)}`,
+        `Expected GET /products/1 to answer a product with a numeric price; observed ${lab.excerpt(first.body, 160)}`,
         first,
       );
       const reads = [];
@@ -138,7 +138,7 @@ export default [
       lab.assert(
         !odd,
         `While the price of product 1 went from ${oldPrice} to ${newPrice}, expected every read to answer 200 with one of those two prices; ` +
-          `observed ${odd?.status || 'no answer'} from ${odd?.instance ?? 'no instance'}: ${(odd?.body || odd?.error || '').trim().slice(0, 160)}`,
+          `observed ${odd?.status || 'no answer'} from ${odd?.instance ?? 'no instance'}: ${lab.excerpt(odd, 160)}`,
         odd,
       );
       const where = [...new Set(reads.map((r) => r.instance))].sort().join(', ');
@@ -171,7 +171,7 @@ export default [
         const post = await lab.request('POST', `/flags/newCheckout/${state}`, { via });
         lab.assert(
           post.status === 200,
-          `Expected POST /flags/newCheckout/${state} through ${via} to answer 200; observed ${post.status || 'no answer'}: ${(post.body || post.error || '').trim().slice(0, 160)}`,
+          `Expected POST /flags/newCheckout/${state} through ${via} to answer 200; observed ${post.status || 'no answer'}: ${lab.excerpt(post, 160)}`,
           post,
         );
         await expectEverywhere(

@@ -5,8 +5,6 @@
 /** A room name no other check uses. */
 const freshRoom = (lab, prefix) => `${prefix}-${Math.floor(lab.random() * 1e6)}`;
 
-const excerpt = (response) => response.body.trim().replace(/\s+/g, ' ').slice(0, 160) || '(empty body)';
-const describe = (response) => (response.status === 0 ? `no answer (${response.error ?? 'connection failed'})` : `${response.status} from ${response.instance}: ${excerpt(response)}`);
 
 /**
  * Connect one client per name, each on a different instance (with round-robin they spread by themselves; a client
@@ -61,8 +59,8 @@ async function countEverywhere(lab, room, instances) {
   }
   return answers;
 }
-const show = (answers) =>
-  answers.map((a) => (a.res.status === 200 ? `${a.instance} said ${JSON.stringify(a.online)}` : `${a.instance} answered ${describe(a.res)}`)).join(', ');
+const show = (lab, answers) =>
+  answers.map((a) => (a.res.status === 200 ? `${a.instance} said ${JSON.stringify(a.online)}` : `${a.instance} answered ${lab.describe(a.res)}`)).join(', ');
 
 /**
  * Ask every instance in `instances` until each counts `expected`, for up to `timeoutMs`. Returns the last answers
@@ -111,7 +109,7 @@ export default [
       for (const instance of lab.upInstances()) {
         const text = `news via ${instance}`;
         const res = await lab.request('POST', '/announce', { body: { room, text }, via: instance });
-        lab.assert(res.status === 200, `Expected POST /announce {"room":"${room}"} on ${instance} to answer 200; observed ${describe(res)}.`, res);
+        lab.assert(res.status === 200, `Expected POST /announce {"room":"${room}"} on ${instance} to answer 200; observed ${lab.describe(res)}.`, res);
         posts.push({ instance, text, res });
       }
       const lostBy = (client) => posts.filter((p) => !got(client, p.text));
@@ -142,7 +140,7 @@ export default [
       const first = await settleCount(lab, room, instances, 3, 2000);
       lab.assert(
         first.settled,
-        `Alice, Bob and Carol are connected to room "${room}" (${where(clients)}). Expected GET /online to count 3 on every instance; observed ${show(first.last)}.`,
+        `Alice, Bob and Carol are connected to room "${room}" (${where(clients)}). Expected GET /online to count 3 on every instance; observed ${show(lab, first.last)}.`,
         first.last.find((a) => a.online !== 3)?.res,
       );
       const gone = lab.pick(clients);
@@ -150,7 +148,7 @@ export default [
       const after = await settleCount(lab, room, instances, 2, 3000);
       lab.assert(
         after.settled,
-        `After ${who(gone)} (on ${gone.connections[0]?.instance}) left, expected every instance to count 2 within 3 s; observed ${show(after.last)}.`,
+        `After ${who(gone)} (on ${gone.connections[0]?.instance}) left, expected every instance to count 2 within 3 s; observed ${show(lab, after.last)}.`,
         after.last.find((a) => a.online !== 2)?.res,
       );
     },
@@ -213,7 +211,7 @@ export default [
       const first = await settleCount(lab, room, lab.upInstances(), 3, 2000);
       lab.assert(
         first.settled,
-        `Alice, Bob and Carol are connected to room "${room}" (${where(clients)}). Expected GET /online to count 3 on every instance; observed ${show(first.last)}.`,
+        `Alice, Bob and Carol are connected to room "${room}" (${where(clients)}). Expected GET /online to count 3 on every instance; observed ${show(lab, first.last)}.`,
         first.last.find((a) => a.online !== 3)?.res,
       );
       const victim = lab.pick(clients);
@@ -226,7 +224,7 @@ export default [
       lab.assert(
         after.settled,
         `Instance ${dead}, which held ${who(victim)}'s connection, was killed (SIGKILL: no disconnect handler ran), and ${who(victim)} did not come back. ` +
-          `${where(stillThere)} are still connected. Expected every instance still up to count 2 within 8 s; observed ${show(after.last)}. ` +
+          `${where(stillThere)} are still connected. Expected every instance still up to count 2 within 8 s; observed ${show(lab, after.last)}. ` +
           `A count kept up by +1 on connect and -1 on disconnect never hears of the people a dead instance held.`,
         after.last.find((a) => a.online !== 2)?.res,
       );

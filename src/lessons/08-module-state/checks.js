@@ -10,7 +10,7 @@ async function order(lab, user, item, via) {
   lab.assert(
     res.status === 201 && res.json && typeof res.json === 'object',
     `Expected POST /orders {"item": "${item}"} as ${user.name}${via ? ` through ${via}` : ''} to answer 201 with the order as JSON; ` +
-      `observed ${res.status || 'no answer'} from ${res.instance ?? 'no instance'}: ${(res.body || res.error || '').trim().slice(0, 160)}`,
+      `observed ${res.status || 'no answer'} from ${res.instance ?? 'no instance'}: ${lab.excerpt(res, 160)}`,
     res,
   );
   return { ...res.json, servedBy: res.instance, response: res };
@@ -43,7 +43,7 @@ function firstDuplicate(orders) {
 async function loggedIn(lab, name) {
   const user = lab.user(name);
   const login = await user.login();
-  lab.assert(login.loggedIn, `Expected ${name}'s login to be accepted (2xx); observed ${login.status || 'no answer'}: ${(login.body || login.error || '').trim().slice(0, 160)}`, login);
+  lab.assert(login.loggedIn, `Expected ${name}'s login to be accepted (2xx); observed ${login.status || 'no answer'}: ${lab.excerpt(login, 160)}`, login);
   return user;
 }
 
@@ -52,7 +52,7 @@ async function listed(lab, via) {
   const res = await lab.request('GET', '/orders', { via });
   lab.assert(
     res.status === 200 && Array.isArray(res.json?.orders),
-    `Expected GET /orders through ${via} to answer 200 with {"orders": [...]}; observed ${res.status || 'no answer'}: ${(res.body || res.error || '').trim().slice(0, 160)}`,
+    `Expected GET /orders through ${via} to answer 200 with {"orders": [...]}; observed ${res.status || 'no answer'}: ${lab.excerpt(res, 160)}`,
     res,
   );
   return { res, items: new Set(res.json.orders.map((o) => o?.item)) };
