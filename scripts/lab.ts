@@ -64,7 +64,28 @@ function show(event: LabEvent): void {
     case 'error':
       console.log(styleText('red', `error: ${String(event.message)}`));
       break;
+    case 'status':
+      for (const line of describeStatus(event)) console.log(line);
+      break;
   }
+}
+
+/** The `status` snapshot as lines: the balancer, Redis, then one line per instance. */
+function describeStatus(event: LabEvent): string[] {
+  const balancer = event.balancer as { port: number; strategy: string } | undefined;
+  const redis = event.redis as { backend: string; port: number } | null | undefined;
+  const instances = (event.instances ?? []) as { name: string; state: string; port: number; pid?: number; reason?: string; served: number }[];
+  const lines = [
+    `${tag('balancer')} ${balancer?.port ? `port ${balancer.port}, ${balancer.strategy}` : styleText('gray', 'not started')}`,
+    `${tag('redis')} ${redis ? `${redis.backend}, port ${redis.port}` : styleText('gray', 'not started')}`,
+  ];
+  if (instances.length === 0) lines.push(`${tag('cluster')} no instances`);
+  for (const i of instances) {
+    const state = styleText(stateColour[i.state] ?? 'white', i.state);
+    const detail = [i.port ? `port ${i.port}` : '', i.pid ? `pid ${i.pid}` : '', `served ${i.served}`, i.reason ?? ''].filter(Boolean).join(', ');
+    lines.push(`${tag(i.name)} ${state} — ${detail}`);
+  }
+  return lines;
 }
 
 const HELP = `commands:

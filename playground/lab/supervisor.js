@@ -10,6 +10,7 @@
  * Hosted Redis (LAB_REDIS=relay): LAB_REDIS_RELAY_URL (+ LAB_REDIS_RELAY_ORIGIN) lets the tunnel reach the relay
  * itself; without it the tunnel's connections travel over the page as `tunnel` events and commands.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Redis } from 'ioredis';
@@ -29,6 +30,13 @@ protectStdout();
 const appDir = path.resolve(process.env.LAB_APP_DIR ?? 'app');
 const checksFile = path.resolve(process.env.LAB_CHECKS ?? 'checks.js');
 const labId = process.env.LAB_ID ?? String(process.pid);
+/**
+ * One secret per lab, the same for every instance, as a deployment hands all its containers the same secret: a
+ * cookie signed by A must verify on B. An author or a host may fix it with SESSION_SECRET.
+ */
+const sessionSecret = process.env.SESSION_SECRET || randomBytes(32).toString('base64url');
+/** What every instance finds in its environment, beside PORT and INSTANCE_ID (REDIS_URL once Redis is up). */
+const instanceEnv = { LAB_ID: labId, SESSION_SECRET: sessionSecret };
 
 /** Lab settings, as given by the last start command. */
 const settings = {
@@ -53,7 +61,7 @@ let traffic;
 const cluster = new Cluster({
   appDir,
   entry: settings.entry,
-  env: { LAB_ID: labId },
+  env: instanceEnv,
   // Generous: a loaded classroom host (or CI) can take several seconds to load express, ioredis and socket.io.
   startupTimeoutMs: Number(process.env.LAB_STARTUP_TIMEOUT_MS ?? 10_000),
   onState: (instance) => emit({ type: 'process', role: 'instance', ...instance.toJSON() }),
@@ -110,7 +118,7 @@ async function ensureInfrastructure() {
     const tapped = new URL(redis.url);
     tapped.hostname = '127.0.0.1';
     tapped.port = String(tap.port);
-    cluster.configure({ env: { LAB_ID: labId, REDIS_URL: tapped.toString() } });
+    cluster.configure({ env: { ...instanceEnv, REDIS_URL: tapped.toString() } });
     emit({ type: 'process', role: 'redis', name: 'redis', state: 'up', backend: redis.backend, pid: redis.pid, port: redis.port });
     startRedisSummary();
   }

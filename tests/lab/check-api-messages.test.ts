@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { LabEvent } from '../../playground/server/lab-process.ts';
+import { get, PACKAGE_JSON, startLab, type TestLab } from './helpers.ts';
+
+async function grade(lab: TestLab) {
+  const before = lab.events.length;
+  await lab.lab.send({ type: 'check' });
+  return lab.events.slice(before).find((e) => e.type === 'checks') as LabEvent & { tests: { name: string; status: string; message: string }[] };
+}
+
+describe('what an instance is given', () => {
+  it('one SESSION_SECRET per lab: the same on every instance, another in another lab', async () => {
+    const files = [
+      PACKAGE_JSON,
+      { path: 'server.js', content: `import http from 'node:http';\nhttp.createServer((req, res) => res.end(JSON.stringify({ instance: process.env.INSTANCE_ID, secret: process.env.SESSION_SECRET }))).listen(Number(process.env.PORT));\n` },
+    ];
+    const [one, two] = await Promise.all([startLab(files), startLab(files, { start: { instances: 1 } })]);
+    const answers = await Promise.all(['A', 'B', 'C'].map(() => get(one.lab.balancerPort)));
+    const seen = answers.map((a) => JSON.parse(a.body) as { instance: string; secret: string });
+    expect(new Set(seen.map((s) => s.instance))).toEqual(new Set(['A', 'B', 'C']));
+    expect(new Set(seen.map((s) => s.secret)).size).toBe(1);
+    expect(seen[0]!.secret.length).toBeGreaterThanOrEqual(32);
+    const other = JSON.parse((await get(two.lab.balancerPort)).body) as { secret: string };
+    expect(other.secret).not.toBe(seen[0]!.secret);
+  });
+});
+
+describe('lab.socket', () => {
+  it('reports a connection that never announced itself as such, not as no connection', async () => {
+    const files = [
+      PACKAGE_JSON,
+      {
+        path: 'server.js',
+        content: `import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+const server = createServer((req, res) => res.end('ok'));
+const io = new Server(server);
+io.on('connection', (socket) => socket.emit('hello', { instance: process.env.INSTANCE_ID }));
+server.listen(Number(process.env.PORT));
+`,
+      },
+    ];
+    const checks = `export default [{ name: 'socket', async run(lab) { await lab.socket({ timeoutMs: 1500 }); } }];\n`;
+    const lab = await startLab(files, { checksSource: checks, start: { instances: 1 } });
+    const report = await grade(lab);
+    expect(report.tests[0]).toMatchObject({ status: 'fail', message: expect.stringMatching(/observed a connection but no "welcome" event/) });
+  });
+});
