@@ -20,11 +20,21 @@ export class CookieJar {
   }
 
   /**
-   * Keep what the app set in answer to a request for `path`; cookies a browser would reject are ignored.
+   * Keep what the app set in answer to a request for `path`. Cookies a browser would reject are left out and
+   * returned with the reason, for messages.
    * @param {string[]} setCookieHeaders @param {string} [path]
    */
   store(setCookieHeaders, path = '/') {
-    for (const header of setCookieHeaders) this.jar.setCookieSync(header, this.url(path), { ignoreError: true });
+    /** @type {{ header: string, reason: string }[]} */
+    const refused = [];
+    for (const header of setCookieHeaders) {
+      try {
+        this.jar.setCookieSync(header, this.url(path));
+      } catch (error) {
+        refused.push({ header, reason: /** @type {Error} */ (error).message });
+      }
+    }
+    return refused;
   }
 
   /** The Cookie header a browser would send with a request for `path` now ('' when none). @param {string} [path] */

@@ -38,6 +38,8 @@ export class VirtualUser {
     /** False once the app answered the login route with 404: it has no logins, so traffic only visits. */
     this.canLogin = true;
     this.lastVisitLoggedOut = false;
+    /** @type {{ header: string, reason: string }[]} */
+    this.refusedCookies = [];
   }
 
   /**
@@ -54,7 +56,8 @@ export class VirtualUser {
       tag: { user: this.name, instance: options.via },
     });
     const setCookie = response.headers['set-cookie'];
-    if (setCookie) this.jar.store([setCookie].flat(), path);
+    /** Cookies of this answer a browser would not keep, with why. */
+    this.refusedCookies = setCookie ? this.jar.store([setCookie].flat(), path) : [];
     const ok = isSuccess(response.status);
     const named = namedIn(bodyJson(response), this.name, this.options.others?.() ?? []);
     const mixup = named !== null && named !== this.name ? named : null;

@@ -71,6 +71,8 @@ export interface LessonVariant {
   note: string;
   /** Wrong variants: the checks (by exact name) that must fail. */
   catches: string[];
+  /** Wrong variants, optional: a regular expression each of those failures' messages must match (the cause named). */
+  says?: RegExp;
   files: LabFile[];
 }
 
@@ -83,14 +85,23 @@ function parseVariantMeta(source: string, file: string): Omit<LessonVariant, 'na
   } catch (error) {
     throw new Error(`${file}: not JSON (${(error as Error).message})`);
   }
-  const meta = data as { kind?: unknown; note?: unknown; catches?: unknown };
+  const meta = data as { kind?: unknown; note?: unknown; catches?: unknown; says?: unknown };
   if (meta.kind !== 'wrong' && meta.kind !== 'correct') throw new Error(`${file}: "kind" must be "wrong" or "correct"`);
   if (typeof meta.note !== 'string' || meta.note.trim() === '') throw new Error(`${file}: "note" must say in one line what the variant does`);
   const catches = meta.catches ?? [];
   if (!Array.isArray(catches) || !catches.every((c) => typeof c === 'string' && c !== '')) throw new Error(`${file}: "catches" must be a list of check names`);
   if (meta.kind === 'wrong' && catches.length === 0) throw new Error(`${file}: a wrong variant must name the check that catches it in "catches"`);
   if (meta.kind === 'correct' && catches.length > 0) throw new Error(`${file}: a correct variant catches nothing; remove "catches"`);
-  return { kind: meta.kind, note: meta.note.trim(), catches: catches as string[] };
+  if (meta.says !== undefined && (meta.kind !== 'wrong' || typeof meta.says !== 'string' || meta.says === '')) {
+    throw new Error(`${file}: "says" is a wrong variant's regular expression for what its failures must say`);
+  }
+  let says: RegExp | undefined;
+  try {
+    says = meta.says === undefined ? undefined : new RegExp(meta.says as string, 'i');
+  } catch (error) {
+    throw new Error(`${file}: "says" is not a regular expression (${(error as Error).message})`);
+  }
+  return { kind: meta.kind, note: meta.note.trim(), catches: catches as string[], ...(says ? { says } : {}) };
 }
 
 /** The lesson's variants, by name; none when it has no `variants/` folder. */

@@ -50,6 +50,7 @@ function judge(label: string, expectation: Expectation, results: CheckResult[]):
     for (const r of results) {
       if (r.status !== 'fail') problems.push(`${label} (wrong: ${expectation.note}) was not caught by "${r.name}": ${r.status} [seed ${r.seed}]`);
       else if (!/observed/i.test(r.message ?? '')) problems.push(`${label}: "${r.name}" failed without saying what it observed: ${r.message}`);
+      else if (expectation.says && !expectation.says.test(r.message ?? '')) problems.push(`${label}: "${r.name}" failed without naming the cause (${expectation.says}): ${r.message}`);
     }
   }
   return problems;
@@ -99,6 +100,8 @@ async function replaceFiles(lab: LabProcess, files: LabFile[]): Promise<void> {
   const keep = new Set(files.map((f) => f.path));
   for (const entry of await fs.readdir(app, { recursive: true, withFileTypes: true })) {
     const relative = path.relative(app, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+    // The running instances' own disks are the lab's, not the learner's files.
+    if (relative.startsWith('.instances/')) continue;
     if (entry.isFile() && !keep.has(relative)) await fs.rm(path.join(app, relative), { force: true });
   }
   await lab.writeFiles(files);
