@@ -8,7 +8,19 @@ export const STRATEGIES = /** @type {const} */ (['round-robin', 'least-connectio
 export const AFFINITY_COOKIE = 'lab_instance';
 export const SERVED_BY = 'x-served-by';
 const MAX_BODY = 1024 * 1024;
-const UPSTREAM_TIMEOUT_MS = 10_000;
+/**
+ * Like nginx's proxy_read_timeout: how long the balancer waits between two successive reads from an instance (the
+ * wait for the first byte of the answer included) before it gives up. A socket.io long poll legitimately waits 25 s
+ * for something to say, so this is a minute unless LAB_PROXY_READ_TIMEOUT_MS says otherwise. The same silence is
+ * allowed to a client in the middle of its request body (nginx's client_body_timeout).
+ */
+export const DEFAULT_READ_TIMEOUT_MS = 60_000;
+/**
+ * The balancer terminates TLS in the lab's story (production serves the site over https), so it tells the app what
+ * the client used: these replace whatever the client sent under the same names, which would otherwise let a client
+ * claim its own protocol, host or address. `forwarded` (RFC 7239) is dropped for the same reason.
+ */
+const FORWARDED_HEADERS = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-host', 'forwarded']);
 
 /**
  * @typedef {object} RequestReport
@@ -34,10 +46,12 @@ const UPSTREAM_TIMEOUT_MS = 10_000;
 
 /**
  * The load balancer: an HTTP and WebSocket proxy in front of the cluster's instances.
- * @param {{ backends: () => Backend[], describe: () => string, strategy: Strategy, onRequest: (r: RequestReport) => void }} options
+ * `readTimeoutMs` defaults to LAB_PROXY_READ_TIMEOUT_MS, else DEFAULT_READ_TIMEOUT_MS.
+ * @param {{ backends: () => Backend[], describe: () => string, strategy: Strategy, onRequest: (r: RequestReport) => void, readTimeoutMs?: number }} options
  */
 export function createBalancer(options) {
   let strategy = options.strategy;
+  const readTimeoutMs = options.readTimeoutMs ?? readTimeoutFrom(process.env.LAB_PROXY_READ_TIMEOUT_MS);
   let turn = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
@@ -71,9 +85,15 @@ export function createBalancer(options) {
 
     let body;
     try {
-      body = hasNoBody(req) ? EMPTY : await readBody(req);
+      body = hasNoBody(req) ? EMPTY : await readBody(req, readTimeoutMs);
     } catch (error) {
-      plain(res, 413, `The request body is larger than ${MAX_BODY / 1024} KB; the lab balancer refuses it.`);
+      if (error instanceof ClientSilent) {
+        plain(res, 408, `The client sent nothing for ${seconds(readTimeoutMs)} in the middle of its request body, so the balancer gave up (its read timeout).`, { connection: 'close' });
+      } else if (error instanceof BodyTooLarge) {
+        plain(res, 413, `The request body is larger than ${MAX_BODY / 1024} KB; the lab balancer refuses it.`, { connection: 'close' });
+        // A client that goes on sending after its answer gets no more of the balancer's time.
+        res.on('finish', () => setTimeout(() => req.socket.destroy(), 2000).unref());
+      } else res.destroy();
       report(null);
       return;
     }
@@ -108,34 +128,53 @@ export function createBalancer(options) {
     return new Promise((resolve) => {
       backend.inflight++;
       let settled = false;
+      /** @type {http.IncomingMessage | undefined} */
+      let answer;
       const finish = (/** @type {'done' | 'retry'} */ outcome) => {
         if (settled) return;
         settled = true;
+        clearTimeout(silence);
         backend.inflight--;
         resolve(outcome);
       };
-      const headers = { ...appHeaders(req.headers), 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-host': req.headers.host ?? '' };
+      const headers = { ...appHeaders(req.headers), ...forwardedFor(req) };
       if (body.length > 0 || !hasNoBody(req)) headers['content-length'] = String(body.length);
       delete headers['transfer-encoding'];
-      const upstream = http.request({ host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers, agent }, (answer) => {
+      const upstream = http.request({ host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers, agent }, (incoming) => {
+        answer = incoming;
+        silence.refresh();
         backend.served++;
-        const outHeaders = { ...answer.headers, [SERVED_BY]: backend.name };
+        const outHeaders = { ...incoming.headers, [SERVED_BY]: backend.name };
         if (strategy === 'sticky' && readCookie(req.headers.cookie, AFFINITY_COOKIE) !== backend.name) {
-          const cookies = [answer.headers['set-cookie'] ?? []].flat();
+          const cookies = [incoming.headers['set-cookie'] ?? []].flat();
           outHeaders['set-cookie'] = [...cookies, `${AFFINITY_COOKIE}=${backend.name}; Path=/; HttpOnly; SameSite=Lax`];
         }
-        res.writeHead(answer.statusCode ?? 502, outHeaders);
-        answer.pipe(res);
-        answer.on('end', () => finish('done'));
-        answer.on('error', () => { res.destroy(); finish('done'); });
-        res.on('close', () => { if (!answer.complete) answer.destroy(); finish('done'); });
+        res.writeHead(incoming.statusCode ?? 502, outHeaders);
+        incoming.on('data', () => silence.refresh());
+        incoming.pipe(res);
+        incoming.on('end', () => finish('done'));
+        incoming.on('error', () => { res.destroy(); finish('done'); });
       });
-      upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () => {
+      // The read timeout: restarted by every read from the instance (the answer's head, each piece of its body).
+      const silence = setTimeout(() => {
+        if (settled) return;
+        // The instance did send; the client is slow to take it (the pipe is paused). That silence is not the instance's.
+        if (answer?.isPaused()) { silence.refresh(); return; }
         upstream.destroy();
-        if (!res.headersSent) plain(res, 504, `Instance ${backend.name} did not answer within ${UPSTREAM_TIMEOUT_MS / 1000} s. Is its event loop blocked?`);
+        if (res.headersSent) res.destroy();
+        else plain(res, 504, `Instance ${backend.name} sent nothing for ${seconds(readTimeoutMs)} after the request, so the balancer gave up (its read timeout).`);
+        finish('done');
+      }, readTimeoutMs);
+      // The client went away (a closed tab, an abandoned poll): the instance's work is dropped too, as nginx does.
+      res.on('close', () => {
+        if (settled) return;
+        if (!res.headersSent) res.statusCode = 499; // nginx's "client closed request", for the request report
+        upstream.destroy();
+        answer?.destroy();
         finish('done');
       });
       upstream.on('error', (/** @type {NodeJS.ErrnoException} */ error) => {
+        if (settled) return;
         if (res.headersSent) { res.destroy(); finish('done'); return; }
         const neverReceived = error.code === 'ECONNREFUSED';
         const safeToRepeat = error.code === 'ECONNRESET' && (req.method === 'GET' || req.method === 'HEAD');
@@ -147,8 +186,11 @@ export function createBalancer(options) {
     });
   }
 
-  /** WebSocket and other upgrades: pick an instance, replay the request head, then splice the two sockets. */
-  /** @param {http.IncomingMessage} req @param {import('node:stream').Duplex} socket @param {Buffer} head */
+  /**
+   * WebSocket and other upgrades: pick an instance, replay the request head with the forwarded headers, then splice
+   * the two sockets. A spliced connection has no timeout: it lasts as long as both ends keep it open.
+   * @param {http.IncomingMessage} req @param {import('node:stream').Duplex} socket @param {Buffer} head
+   */
   function upgrade(req, socket, head) {
     const started = performance.now();
     const tag = redeemTag(req.headers[TAG_HEADER]);
@@ -160,6 +202,7 @@ export function createBalancer(options) {
       report(503, null);
       return;
     }
+    if (socket instanceof net.Socket) socket.setTimeout(0);
     backend.sockets++;
     let released = false;
     const release = () => { if (!released) { released = true; backend.sockets--; } };
@@ -168,11 +211,11 @@ export function createBalancer(options) {
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         const name = req.rawHeaders[i] ?? '';
         const lower = name.toLowerCase();
-        if (isLabHeader(lower)) continue;
+        if (isLabHeader(lower) || FORWARDED_HEADERS.has(lower)) continue;
         const value = lower === 'cookie' ? withoutCookie(req.rawHeaders[i + 1], AFFINITY_COOKIE) : req.rawHeaders[i + 1];
         if (value !== undefined) lines.push(`${name}: ${value}`);
       }
-      lines.push(`${SERVED_BY}: ${backend.name}`);
+      for (const [name, value] of Object.entries(forwardedFor(req))) lines.push(`${name}: ${value}`);
       upstream.write(lines.join('\r\n') + '\r\n\r\n');
       if (head.length) upstream.write(head);
       // Name the instance in the 101 answer too, so a client can tell where its socket landed.
@@ -191,6 +234,13 @@ export function createBalancer(options) {
   }
 
   const server = http.createServer((req, res) => void handle(req, res));
+  // The server's own timeouts must not cut what the read timeout allows. Node's requestTimeout (300 s to receive a
+  // whole request) would cut a slow upload that is still moving, so it is off and readBody gives up after the read
+  // timeout of silence instead. headersTimeout (a minute for the request head, like nginx's client_header_timeout)
+  // is over before a request is handled. keepAliveTimeout only runs between requests, once an answer is complete,
+  // so a long poll waiting for its answer is never cut by it; an upgraded socket leaves the server's keeping.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5000;
   server.on('upgrade', upgrade);
   server.on('clientError', (_error, socket) => socket.destroy());
@@ -232,38 +282,87 @@ function hasNoBody(req) {
   return (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
 }
 
-/** @param {http.IncomingMessage} req @returns {Promise<Buffer>} */
-function readBody(req) {
+/** The client stopped sending its request body. */
+class ClientSilent extends Error {}
+/** The request body is over MAX_BODY. */
+class BodyTooLarge extends Error {}
+
+/**
+ * The request body, given up after `silenceMs` without a byte from the client (a slow upload that keeps moving is
+ * never cut). @param {http.IncomingMessage} req @param {number} silenceMs @returns {Promise<Buffer>}
+ */
+function readBody(req, silenceMs) {
   return new Promise((resolve, reject) => {
     /** @type {Buffer[]} */
     const chunks = [];
     let size = 0;
+    const silence = setTimeout(() => {
+      req.removeAllListeners('data');
+      req.resume();
+      reject(new ClientSilent('the client stopped sending'));
+    }, silenceMs);
     req.on('data', (chunk) => {
+      silence.refresh();
       size += chunk.length;
-      if (size > MAX_BODY) { reject(new Error('too large')); req.destroy(); return; }
+      if (size > MAX_BODY) {
+        // Keep reading (and dropping) what the client still sends, so it gets the 413 instead of a reset; the
+        // connection closes after the answer.
+        clearTimeout(silence);
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge('too large'));
+        return;
+      }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => { clearTimeout(silence); resolve(Buffer.concat(chunks)); });
+    req.on('error', (error) => { clearTimeout(silence); reject(error); });
   });
 }
 
-/** @param {http.ServerResponse} res @param {number} status @param {string} text */
-function plain(res, status, text) {
+/** @param {http.ServerResponse} res @param {number} status @param {string} text @param {http.OutgoingHttpHeaders} [extra] */
+function plain(res, status, text, extra = {}) {
   if (res.headersSent) { res.destroy(); return; }
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra });
   res.end(text.endsWith('\n') ? text : text + '\n');
 }
 
+/** @param {string | undefined} value @returns {number} */
+function readTimeoutFrom(value) {
+  const ms = Number(value);
+  return value !== undefined && value.trim() !== '' && Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_READ_TIMEOUT_MS;
+}
+
+/** "60 s", "1.5 s". @param {number} ms */
+function seconds(ms) {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
 /**
- * The request's headers as the app may see them: the lab's own (tags, x-served-by, the affinity cookie) removed.
+ * The headers a TLS-terminating balancer adds, as AWS's ALB and nginx do: the client's address appended to the
+ * X-Forwarded-For it sent (each proxy adds the address it saw), the protocol and port it used (https on 443) and the
+ * Host it asked for. @param {http.IncomingMessage} req @returns {Record<string, string>}
+ */
+function forwardedFor(req) {
+  const client = req.socket.remoteAddress ?? '';
+  const sent = req.headers['x-forwarded-for'];
+  const before = (Array.isArray(sent) ? sent.join(', ') : sent ?? '').trim();
+  /** @type {Record<string, string>} */
+  const headers = { 'x-forwarded-for': before ? `${before}, ${client}` : client, 'x-forwarded-proto': 'https', 'x-forwarded-port': '443' };
+  if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
+  return headers;
+}
+
+/**
+ * The request's headers as the app may see them: the lab's own (tags, x-served-by, the affinity cookie) removed, and
+ * the forwarded ones the client sent (forwardedFor replaces them).
  * @param {http.IncomingHttpHeaders} headers
  */
 function appHeaders(headers) {
   /** @type {http.OutgoingHttpHeaders} */
   const out = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || isLabHeader(name)) continue;
+    if (value === undefined || isLabHeader(name) || FORWARDED_HEADERS.has(name)) continue;
     if (name === 'cookie') {
       const kept = withoutCookie(Array.isArray(value) ? value.join('; ') : value, AFFINITY_COOKIE);
       if (kept !== undefined) out.cookie = kept;
