@@ -2,23 +2,12 @@
 // names (lab.sessions and visit.loggedIn), never by the status code alone, and every failure carries the request
 // that showed it.
 
-/** What a visit's answer said about its user, in words. */
-function said(visit) {
-  const where = visit.instance ? ` from ${visit.instance}` : '';
-  const body = visit.body.trim().replace(/\s+/g, ' ').slice(0, 100) || '(empty body)';
-  if (visit.status === 0) return `no answer (${visit.error ?? 'connection failed'})`;
-  if (visit.loggedIn) return `${visit.status}${where} naming ${visit.user}`;
-  if (visit.mixup) return `${visit.status}${where} naming "${visit.mixup}" instead of ${visit.user}: a session mix-up`;
-  if (visit.status >= 200 && visit.status < 300) return `${visit.status}${where} ${body}, which names nobody`;
-  return `${visit.status}${where} ${body}`;
-}
-
 /** Every visit must name its user; fails with the first one that does not. */
 function allLoggedIn(lab, visits, context) {
   const out = visits.find((v) => !v.loggedIn);
   lab.assert(
     !out,
-    `${context} Expected all ${visits.length} visits to name the user who made them; observed ${lab.tally(visits)}, among them ${out && said(out)}.`,
+    `${context} Expected all ${visits.length} visits to name the user who made them; observed ${lab.tally(visits)}, among them ${out && lab.said(out)}.`,
     out,
   );
 }
@@ -71,7 +60,7 @@ export default [
       allLoggedIn(lab, visits, `Instance ${login.instance} handled Bob's login and was then killed.`);
       for (const instance of lab.upInstances()) {
         const visit = await bob.visit({ via: instance });
-        lab.assert(visit.loggedIn, `${login.instance}, where Bob logged in, was killed. Expected ${instance} to answer naming him; observed ${said(visit)}.`, visit);
+        lab.assert(visit.loggedIn, `${login.instance}, where Bob logged in, was killed. Expected ${instance} to answer naming him; observed ${lab.said(visit)}.`, visit);
       }
     },
   },
@@ -102,7 +91,7 @@ export default [
           const visit = await person.visit({ via: instance });
           lab.assert(
             visit.loggedIn,
-            `Every instance was replaced by a new process. Expected ${instance} to answer naming ${person.name}, whose session lives in Redis; observed ${said(visit)}.`,
+            `Every instance was replaced by a new process. Expected ${instance} to answer naming ${person.name}, whose session lives in Redis; observed ${lab.said(visit)}.`,
             visit,
           );
         }

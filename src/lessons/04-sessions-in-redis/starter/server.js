@@ -2,16 +2,20 @@ import express from 'express';
 import session from 'express-session';
 
 const app = express();
+// The balancer in front terminates TLS: browsers speak https to it, this process gets plain http with
+// X-Forwarded-Proto: https. Trusting that one hop lets Express see the request as secure.
+app.set('trust proxy', 1);
 app.use(express.json());
 const instance = process.env.INSTANCE_ID;
 
 app.use(
   session({
     // No `store` option: express-session keeps sessions in a MemoryStore inside this process.
-    secret: process.env.SESSION_SECRET ?? 'stateless-lab-secret',
+    secret: process.env.SESSION_SECRET,
     resave: false,
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', maxAge: 60 * 60 * 1000 },
+    // Secure: the browser sends the cookie over https only, and express-session sets it only on a secure request.
+    cookie: { secure: true, httpOnly: true, sameSite: 'lax', maxAge: 60 * 60 * 1000 },
   }),
 );
 
