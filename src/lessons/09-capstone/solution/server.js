@@ -7,6 +7,8 @@ import { Server } from 'socket.io';
 
 const instance = process.env.INSTANCE_ID;
 const app = express();
+// Behind the TLS-terminating balancer: trust its X-Forwarded-Proto, so the Secure session cookie is sent.
+app.set('trust proxy', 1);
 app.use(express.json());
 
 // Every piece of shared state lives in one Redis. This process keeps only connections.
@@ -16,10 +18,10 @@ const redis = new Redis(process.env.REDIS_URL);
 app.use(
   session({
     store: new RedisStore({ client: redis, prefix: 'sess:', ttl: 60 * 60 }),
-    secret: process.env.SESSION_SECRET ?? 'stateless-lab-secret',
+    secret: process.env.SESSION_SECRET,
     resave: false,
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', maxAge: 60 * 60 * 1000 },
+    cookie: { secure: true, httpOnly: true, sameSite: 'lax', maxAge: 60 * 60 * 1000 },
   }),
 );
 

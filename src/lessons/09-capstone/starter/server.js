@@ -4,16 +4,18 @@ import { Server } from 'socket.io';
 
 const instance = process.env.INSTANCE_ID;
 const app = express();
+// Behind the TLS-terminating balancer: trust its X-Forwarded-Proto, so the Secure session cookie is sent.
+app.set('trust proxy', 1);
 app.use(express.json());
 
 // ---- 1. Sessions ----------------------------------------------------------------------------------------------
 app.use(
   session({
     // No store: express-session keeps every session in this process's memory.
-    secret: process.env.SESSION_SECRET ?? 'stateless-lab-secret',
+    secret: process.env.SESSION_SECRET,
     resave: false,
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', maxAge: 60 * 60 * 1000 },
+    cookie: { secure: true, httpOnly: true, sameSite: 'lax', maxAge: 60 * 60 * 1000 },
   }),
 );
 
