@@ -6,7 +6,9 @@
  *
  * Environment: LAB_APP_DIR (learner files, default ./app), LAB_CHECKS (default ./checks.js), LAB_PORT (balancer,
  * default 0 = any free port), LAB_REDIS (auto | redis-server | js | url | relay), REDIS_URL, LAB_ID,
- * LAB_PORTS ("first-last": the only ports this lab may use, when labs share a network).
+ * LAB_PORTS ("first-last": the only ports this lab may use, when labs share a network), LAB_STARTUP_TIMEOUT_MS,
+ * LAB_PROXY_READ_TIMEOUT_MS (the balancer's read timeout, default 60 s), SESSION_SECRET (the instances' one secret;
+ * random per lab when unset).
  * Hosted Redis (LAB_REDIS=relay): LAB_REDIS_RELAY_URL (+ LAB_REDIS_RELAY_ORIGIN) lets the tunnel reach the relay
  * itself; without it the tunnel's connections travel over the page as `tunnel` events and commands.
  */
