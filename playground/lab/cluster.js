@@ -1,5 +1,6 @@
 // @ts-check
 import { Instance } from './instance.js';
+import { removeStaleDisks } from './instance-disk.js';
 
 export const MAX_INSTANCES = 10;
 const NAMES = 'ABCDEFGHIJ'.split('');
@@ -10,6 +11,8 @@ const NAMES = 'ABCDEFGHIJ'.split('');
  * @property {string} entry
  * @property {Record<string, string>} env
  * @property {number} [startupTimeoutMs]
+ * @property {() => number} [balancerPort]  the balancer's port once it listens (0 before), so an app that listens on
+ *   it is told so; default: LAB_PORT when that names one
  * @property {(instance: Instance) => void} onState
  * @property {(instance: Instance, stream: 'stdout' | 'stderr', text: string) => void} onLog
  * @property {(event: { phase: string, instance?: string, reason?: string }) => void} onDeploy
@@ -29,6 +32,8 @@ export class Cluster {
   /** @param {ClusterOptions} options */
   constructor(options) {
     this.options = options;
+    // Instances' own disks an earlier supervisor of this app folder left behind (it was killed before it could).
+    removeStaleDisks(options.appDir);
     /** @type {Map<string, Instance>} current instance for each name, in name order */
     this.instances = new Map();
     /** @type {Set<Instance>} processes replaced by a deploy that are still finishing requests */
@@ -69,6 +74,7 @@ export class Cluster {
       entry: this.options.entry,
       env: this.options.env,
       startupTimeoutMs: this.options.startupTimeoutMs ?? 10_000,
+      balancerPort: () => this.options.balancerPort?.() ?? (Number(process.env.LAB_PORT) || 0),
       onState: (instance) => {
         if (this.instances.get(instance.name) === instance) this.options.onState(instance);
       },

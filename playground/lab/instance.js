@@ -1,23 +1,39 @@
 // @ts-check
 import { spawn } from 'node:child_process';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeCrash, describeTimeout, learnerPaths, noNotes, readNote, shorten } from './exit-reason.js';
+import { copyApp, describeCopyFailure, INSTANCES_DIR, removeDisk } from './instance-disk.js';
 import { BoundedOutput } from './output.js';
 import { freePort } from './ports.js';
-import { probe } from './probe.js';
+import { accepts, respond } from './probe.js';
 
 const GUARD = fileURLToPath(new URL('./orphan-guard.js', import.meta.url));
+/** Health rounds in a row without any reaction before an instance counts as unhealthy (rounds are 1 s apart). */
+const FAILED_ROUNDS = 2;
+/** Makes every process's disk folder name unique within this supervisor. */
+let launches = 0;
 
 /** @typedef {'starting' | 'up' | 'unhealthy' | 'crashed' | 'stopping' | 'stopped'} InstanceState */
+
+/**
+ * The supervisor's environment as an app process gets it: the system's (PATH, HOME, TZ…) without the lab's own
+ * settings (LAB_*: ports, Redis relay address and token…), which are the supervisor's business, not the app's.
+ */
+function appEnvironment() {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LAB_')));
+}
 
 /**
  * @typedef {object} InstanceOptions
  * @property {string} name            INSTANCE_ID, e.g. "A"
  * @property {number} generation      increases with every deploy of this name
- * @property {string} appDir          the learner's files; the process runs here
+ * @property {string} appDir          the learner's files; each process runs in its own copy of them
  * @property {string} entry           file run with `node`, relative to appDir
  * @property {Record<string, string>} env  extra environment (REDIS_URL, LAB_ID…)
  * @property {number} startupTimeoutMs
+ * @property {() => number} [balancerPort]  the balancer's port, to say so when an app listens on it (0: unknown)
  * @property {(instance: Instance) => void} onState
  * @property {(instance: Instance, stream: 'stdout' | 'stderr', text: string) => void} onLog
  */
@@ -52,6 +68,10 @@ export class Instance {
     this.failedProbes = 0;
     /** @type {Promise<void> | undefined} */
     this.exited = undefined;
+    /** This process's own disk: a copy of appDir, made when it starts and removed when it has exited. */
+    /** @type {string | undefined} */
+    this.disk = undefined;
+    this.launching = false;
   }
 
   get routable() {
@@ -81,30 +101,79 @@ export class Instance {
   }
 
   /**
-   * Spawn the process and resolve once it answers HTTP on its port, or once it has crashed or timed out
-   * (check `state` afterwards). Never rejects: a learner's broken code is an outcome, not an exception.
+   * Copy the app to a disk of the process's own, spawn the process there and resolve once it listens on its port
+   * (accepts TCP connections), or once it has crashed or timed out (check `state` afterwards). Never rejects: a
+   * learner's broken code, or a full disk, is an outcome, not an exception.
    */
   async start() {
-    if (this.child) return;
+    if (this.child || this.launching) return;
+    this.launching = true;
+    try {
+      await this.launch();
+    } finally {
+      this.launching = false;
+    }
+  }
+
+  async launch() {
     const { appDir, entry, env, startupTimeoutMs } = this.options;
-    this.port = await freePort();
     this.exitCode = undefined;
     this.lastLines = [];
     this.failedProbes = 0;
     this.setState('starting');
-    const output = new BoundedOutput((stream, text) => this.options.onLog(this, stream, text));
-    const child = spawn(process.execPath, ['--import', GUARD, path.join(appDir, entry)], {
-      cwd: appDir,
-      env: { ...process.env, ...env, PORT: String(this.port), INSTANCE_ID: this.name },
+    const disk = path.join(appDir, INSTANCES_DIR, `${this.name}-${this.generation}-${++launches}`);
+    try {
+      this.port = await freePort();
+    } catch (error) {
+      if (this.state === 'starting') this.setState('crashed', `could not start: ${/** @type {Error} */ (error).message}`);
+      return;
+    }
+    try {
+      await copyApp(appDir, disk);
+    } catch (error) {
+      if (this.state === 'starting') this.setState('crashed', shorten(describeCopyFailure(this.name, error).split(appDir + path.sep).join(''), 600));
+      return;
+    }
+    // Stack traces name real paths; the learner's are shown instead.
+    const real = await fsp.realpath(disk).catch(() => disk);
+    const appDirs = [appDir, await fsp.realpath(appDir).catch(() => appDir)];
+    // Stopped while the files were copied: nothing to run. (No await from here until the process exists.)
+    if (this.state !== 'starting') {
+      await removeDisk(disk);
+      return;
+    }
+    this.disk = disk;
+    const notes = noNotes();
+    const output = new BoundedOutput((stream, text) => this.options.onLog(this, stream, text), {
+      rewrite: learnerPaths([disk, real], appDir),
+      observe: (stream, line) => {
+        if (stream === 'stderr') readNote(notes, line);
+      },
+    });
+    const balancerPort = () => this.options.balancerPort?.() ?? 0;
+    const child = spawn(process.execPath, ['--import', GUARD, path.join(disk, entry)], {
+      cwd: disk,
+      env: {
+        ...appEnvironment(),
+        ...env,
+        PORT: String(this.port),
+        INSTANCE_ID: this.name,
+        // Read (and removed from the environment) by the guard: start-up code busy this long is reported.
+        LAB_INSTANCE_GUARD: `busy=${Math.round(Math.min(2000, Math.max(250, startupTimeoutMs / 4)))}`,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
     this.pid = child.pid;
+    /** @type {string | undefined} set when start-up took too long and the process is killed for it (or node did not start) */
+    let knownCause;
     child.stdout?.on('data', (chunk) => output.push('stdout', chunk));
     child.stderr?.on('data', (chunk) => output.push('stderr', chunk));
     this.exited = new Promise((resolve) => {
       child.on('error', (error) => {
+        if (child.pid !== undefined) return;
         this.reason = `could not start node: ${error.message}`;
+        knownCause ??= this.reason;
       });
       child.on('close', (code, signal) => {
         output.flush();
@@ -113,41 +182,58 @@ export class Instance {
         this.lastLines = output.lastErrorLines();
         if (this.state === 'stopping' || this.state === 'stopped') {
           this.setState('stopped', this.reason);
+        } else if (knownCause !== undefined) {
+          this.setState('crashed', knownCause);
         } else {
-          const early = this.state === 'starting' ? ` before answering on port ${this.port}` : '';
-          this.setState('crashed', describeExit(code, signal, output.lastErrorLines(40), early));
+          const starting = this.state === 'starting';
+          this.setState(
+            'crashed',
+            describeCrash({ code, signal, lines: output.lastErrorLines(40), appDirs, starting, port: this.port, notes, balancerPort: balancerPort() }),
+          );
         }
-        resolve();
+        // The container is gone, and its disk with it.
+        void removeDisk(disk).then(() => {
+          if (this.disk === disk) this.disk = undefined;
+          resolve();
+        });
       });
     });
 
     const deadline = Date.now() + startupTimeoutMs;
     while (this.child === child && this.state === 'starting') {
-      if (await probe(this.port, 500)) {
-        if (this.state === 'starting') this.setState('up');
+      if (await accepts(this.port, 500)) {
+        if (this.state === 'starting' && this.child === child) this.setState('up');
         return;
       }
       if (Date.now() > deadline) {
-        this.lastLines = output.lastErrorLines();
-        const reason = `did not answer HTTP on port ${this.port} within ${startupTimeoutMs / 1000} s — does it listen on process.env.PORT?`;
+        knownCause = describeTimeout({ seconds: startupTimeoutMs / 1000, port: this.port, notes, balancerPort: balancerPort() });
         await this.halt('SIGKILL');
-        this.setState('crashed', reason);
         return;
       }
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
-  /** Periodic health check while up; a blocked event loop shows as unhealthy and is routed around. */
+  /**
+   * Periodic health check while up. Any HTTP answer counts; a server that does not answer plain requests (a
+   * bare socket.io server) still counts when Node's HTTP parser rejects a malformed request, which needs a turning
+   * event loop. One that reacts to neither, twice in a row, is blocked: unhealthy, and routed around.
+   */
   async checkHealth() {
     if (this.state !== 'up' && this.state !== 'unhealthy') return;
-    const ok = await probe(this.port, 1500);
-    if (this.state !== 'up' && this.state !== 'unhealthy') return;
-    if (ok) {
+    const child = this.child;
+    const reaction = await respond(this.port, 1500);
+    if ((this.state !== 'up' && this.state !== 'unhealthy') || this.child !== child) return;
+    if (reaction === 'answered' || reaction === 'reacted') {
       this.failedProbes = 0;
       if (this.state === 'unhealthy') this.setState('up');
-    } else if (++this.failedProbes >= 2) {
-      this.setState('unhealthy', 'stopped answering health probes for 3 s — is its event loop blocked (an endless loop, heavy sync work)?');
+    } else if (++this.failedProbes >= FAILED_ROUNDS) {
+      this.setState(
+        'unhealthy',
+        reaction === 'refused'
+          ? `stopped accepting connections on process.env.PORT (${this.port}) — did it close its server?`
+          : 'did not react to the balancer for 3 s: its event loop is blocked (an endless loop, heavy synchronous work?)',
+      );
     }
   }
 
@@ -164,7 +250,11 @@ export class Instance {
 
   /** Abrupt stop, like a machine dying. */
   async kill() {
-    if (!this.child) return;
+    if (!this.child) {
+      // Still copying its files: it never runs.
+      if (this.launching && this.state === 'starting') this.setState('stopped', 'killed with SIGKILL from the lab');
+      return;
+    }
     this.reason = 'killed with SIGKILL from the lab';
     this.setState('stopping', this.reason);
     await this.halt('SIGKILL');
@@ -179,19 +269,4 @@ export class Instance {
     await this.exited;
     clearTimeout(timer);
   }
-}
-
-/**
- * @param {number | null} code
- * @param {NodeJS.Signals | null} signal
- * @param {string[]} lastLines
- * @param {string} when
- */
-function describeExit(code, signal, lastLines, when) {
-  const how = (signal ? `was killed by ${signal}` : `exited with code ${code}`) + when;
-  const clue =
-    lastLines.find((l) => /^\s*(\w*Error|\w+Exception)\b.*:/.test(l)) ??
-    lastLines.find((l) => /Error|EADDRINUSE|Cannot find|Unexpected/.test(l)) ??
-    lastLines.at(-1);
-  return clue ? `${how}: ${clue.trim()}` : how;
 }

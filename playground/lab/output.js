@@ -10,11 +10,15 @@ const KEEP_LINES = 40;
 export class BoundedOutput {
   /**
    * @param {(stream: 'stdout' | 'stderr', text: string) => void} onLine
-   * @param {{ bytesPerSecond?: number }} [options]
+   * @param {{ bytesPerSecond?: number, rewrite?: (line: string) => string, observe?: (stream: 'stdout' | 'stderr', line: string) => void }} [options]
+   *   rewrite: applied to every line first (an instance shows the learner's paths, not its copy's);
+   *   observe: sees every line, even those dropped for the byte budget
    */
-  constructor(onLine, { bytesPerSecond = 64 * 1024 } = {}) {
+  constructor(onLine, { bytesPerSecond = 64 * 1024, rewrite, observe } = {}) {
     this.onLine = onLine;
     this.bytesPerSecond = bytesPerSecond;
+    this.rewrite = rewrite;
+    this.observe = observe;
     /** @type {{ stream: 'stdout' | 'stderr', text: string }[]} */
     this.recent = [];
     this.windowStart = Date.now();
@@ -47,8 +51,10 @@ export class BoundedOutput {
     this.reportDropped();
   }
 
-  /** @param {'stdout' | 'stderr'} stream @param {string} raw */
-  line(stream, raw) {
+  /** @param {'stdout' | 'stderr'} stream @param {string} original */
+  line(stream, original) {
+    const raw = this.rewrite ? this.rewrite(original) : original;
+    this.observe?.(stream, raw);
     const text = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)} … (${raw.length - MAX_LINE_CHARS} more characters)` : raw;
     this.recent.push({ stream, text });
     if (this.recent.length > KEEP_LINES) this.recent.shift();

@@ -69,6 +69,7 @@ const cluster = new Cluster({
   onState: (instance) => emit({ type: 'process', role: 'instance', ...instance.toJSON() }),
   onLog: (instance, stream, line) => emit({ type: 'log', name: instance.name, stream, text: line }),
   onDeploy: (event) => emit({ type: 'deploy', ...event }),
+  balancerPort: () => balancerPort,
 });
 
 const balancer = createBalancer({

@@ -9,14 +9,18 @@ async function grade(lab: TestLab) {
 }
 
 describe('what an instance is given', () => {
-  it('one SESSION_SECRET per lab: the same on every instance, another in another lab', async () => {
+  it('PORT, INSTANCE_ID, REDIS_URL, LAB_ID and one SESSION_SECRET per lab (the same on every instance, another in another lab), and none of the supervisor\'s own settings', async () => {
     const files = [
       PACKAGE_JSON,
-      { path: 'server.js', content: `import http from 'node:http';\nhttp.createServer((req, res) => res.end(JSON.stringify({ instance: process.env.INSTANCE_ID, secret: process.env.SESSION_SECRET }))).listen(Number(process.env.PORT));\n` },
+      { path: 'server.js', content: `import http from 'node:http';\nhttp.createServer((req, res) => res.end(JSON.stringify({ instance: process.env.INSTANCE_ID, secret: process.env.SESSION_SECRET, lab: Object.keys(process.env).filter((k) => k.startsWith('LAB_')), redis: process.env.REDIS_URL, port: process.env.PORT }))).listen(Number(process.env.PORT));\n` },
     ];
     const [one, two] = await Promise.all([startLab(files), startLab(files, { start: { instances: 1 } })]);
     const answers = await Promise.all(['A', 'B', 'C'].map(() => get(one.lab.balancerPort)));
-    const seen = answers.map((a) => JSON.parse(a.body) as { instance: string; secret: string });
+    const seen = answers.map((a) => JSON.parse(a.body) as { instance: string; secret: string; lab: string[]; redis: string; port: string });
+    // Only the lab's id: the supervisor's own settings (its ports, the Redis relay's address and token) stay its own.
+    for (const s of seen) expect(s.lab).toEqual(['LAB_ID']);
+    for (const s of seen) expect(s.redis).toMatch(/^redis:\/\/.*127\.0\.0\.1:\d+/);
+    expect(new Set(seen.map((s) => s.port)).size).toBe(3);
     expect(new Set(seen.map((s) => s.instance))).toEqual(new Set(['A', 'B', 'C']));
     expect(new Set(seen.map((s) => s.secret)).size).toBe(1);
     expect(seen[0]!.secret.length).toBeGreaterThanOrEqual(32);
