@@ -1,5 +1,6 @@
 /** Words, icons and limits the cluster view shows; pure so they can be unit-tested. */
 import type { ProcessState } from './lab-store.ts';
+import { excerpt } from '../lab/excerpt.js';
 
 export interface StateLook {
   word: string;
@@ -41,8 +42,7 @@ export function redisTitle(backend: string | undefined): string {
 
 /** First line, cut to `max` characters with an ellipsis: the full text goes in a disclosure. */
 export function shortReason(reason: string, max = 60): string {
-  const first = reason.split('\n', 1)[0]!.trim();
-  return first.length > max ? `${first.slice(0, max - 1)}…` : first;
+  return excerpt(reason.split('\n', 1)[0], max - 1, '');
 }
 
 export const MIN_INSTANCES = 1;

@@ -1,5 +1,6 @@
 /** How the Terminal panel words and colours things (pure functions, no DOM). */
 import type { LogLine, ProcessState } from './lab-store.ts';
+import { excerpt } from '../lab/excerpt.js';
 
 export interface TermProcess {
   key: string;
@@ -52,12 +53,11 @@ export function ansiLine(line: LogLine, withName: boolean): string {
   return `${name}${text}`;
 }
 
-/** The crash reason for the banner, on one line and not endless. */
+/**
+ * The crash reason for the banner, on one line and not endless. The lab already puts what to fix first (the
+ * learner's file and line, then the error), so it is only folded and shortened at a word boundary.
+ */
 export function crashBannerText(reason: string | undefined): string {
   if (!reason) return '(no reason reported; see the output below)';
-  let one = reason.replace(/\s+/g, ' ').trim();
-  // "exited with code 1 before answering on port 4000: Error: boom" → the error first, it is what to fix.
-  const error = /^(.*?):\s+((?:[A-Z][\w.]*)?(?:Error|Exception)\b.*)$/.exec(one);
-  if (error?.[1] && error[2]) one = `${error[2]} (${error[1]})`;
-  return one.length > 240 ? `${one.slice(0, 239)}…` : one;
+  return excerpt(reason, 240);
 }

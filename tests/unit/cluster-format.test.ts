@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { instanceActions, listWords, redisTitle, shortReason, stateLook } from '../../playground/client/cluster-format.ts';
+import { crashBannerText } from '../../playground/client/terminals-format.ts';
 import type { ProcessState } from '../../playground/client/lab-store.ts';
 
 describe('cluster view words', () => {
@@ -25,6 +26,16 @@ describe('cluster view words', () => {
     expect(shortReason('exited with code 1\nError: boom')).toBe('exited with code 1');
     const long = 'x'.repeat(100);
     expect(shortReason(long, 20)).toBe(`${'x'.repeat(19)}…`);
+  });
+
+  it('cuts a reason, and the crash banner, at a word boundary, never mid-word', () => {
+    const reason = 'did not react to the balancer for 3 s: its event loop is blocked (an endless loop, heavy synchronous work?)';
+    const short = shortReason(reason, 40);
+    expect(short).toBe('did not react to the balancer for 3 s…');
+    const banner = crashBannerText(`server.js:3:25: Error: ${'database password missing '.repeat(20)}(exited with code 1 while starting)`);
+    expect(banner.startsWith('server.js:3:25: Error: database password missing')).toBe(true);
+    expect(banner).toMatch(/ missing…$|password…$|database…$/);
+    expect(banner.length).toBeLessThanOrEqual(241);
   });
 
   it('offers the instance actions that make sense in each state', () => {
