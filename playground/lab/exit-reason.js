@@ -20,12 +20,19 @@ const CJS_IN_ESM = /^ReferenceError: (require|module|exports|__dirname|__filenam
  * @typedef {object} GuardNotes  what the orphan guard reported about one process
  * @property {{ port: number, where?: string } | undefined} fixedPort  a listen on a fixed port other than PORT
  * @property {boolean} busy  the main thread has not let its event loop turn for a while (and still has not)
+ * @property {boolean} listening  a server of this process listens on process.env.PORT
  */
 
 /** @returns {GuardNotes} */
 export function noNotes() {
-  return { fixedPort: undefined, busy: false };
+  return { fixedPort: undefined, busy: false, listening: false };
 }
+
+/**
+ * What the guard writes once a server of the process itself listens on process.env.PORT: the proof that what
+ * accepts connections on the port is this instance, not another process that took the port first. Not shown.
+ */
+export const LISTENING_NOTE = '[lab] listening on process.env.PORT';
 
 /**
  * Take in one output line if it is a note from the guard. Returns whether it was one.
@@ -37,6 +44,10 @@ export function readNote(notes, line) {
   const fixed = /^\[lab\] (?:(\S+:\d+:\d+) )?listens on port (\d+), not on process\.env\.PORT/.exec(line);
   if (fixed) {
     notes.fixedPort ??= { port: Number(fixed[2]), where: fixed[1] };
+    return true;
+  }
+  if (line === LISTENING_NOTE) {
+    notes.listening = true;
     return true;
   }
   if (/^\[lab\] busy: /.test(line)) {

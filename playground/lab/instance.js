@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeCrash, describeTimeout, learnerPaths, noNotes, readNote, shorten } from './exit-reason.js';
+import { describeCrash, describeTimeout, learnerPaths, LISTENING_NOTE, noNotes, readNote, shorten } from './exit-reason.js';
 import { copyApp, describeCopyFailure, INSTANCES_DIR, removeDisk } from './instance-disk.js';
 import { BoundedOutput } from './output.js';
 import { freePort } from './ports.js';
@@ -12,6 +12,10 @@ import { accepts, respond } from './probe.js';
 const GUARD = fileURLToPath(new URL('./orphan-guard.js', import.meta.url));
 /** Health rounds in a row without any reaction before an instance counts as unhealthy (rounds are 1 s apart). */
 const FAILED_ROUNDS = 2;
+/** Starts of one instance on a fresh port when another process took the one it was given. */
+const PORT_ATTEMPTS = 3;
+/** The port in Node's "listen EADDRINUSE: address already in use :::41234" (or 127.0.0.1:41234). @param {string} line */
+const takenPort = (line) => Number(/EADDRINUSE\b.*?:(\d+)\s*$/.exec(line)?.[1] ?? NaN);
 /** Makes every process's disk folder name unique within this supervisor. */
 let launches = 0;
 
@@ -109,13 +113,18 @@ export class Instance {
     if (this.child || this.launching) return;
     this.launching = true;
     try {
-      await this.launch();
+      // The port is free when the lab picks it, but another process may take it before the app listens: that
+      // is the lab's race, not the learner's mistake, so the app starts again on another port.
+      for (let attempt = 1; (await this.launch(attempt < PORT_ATTEMPTS)) === 'port taken' && this.state === 'starting'; attempt++) {
+        this.options.onLog(this, 'stderr', `[lab] port ${this.port} was taken by another process just before this instance listened; starting it again on another port`);
+      }
     } finally {
       this.launching = false;
     }
   }
 
-  async launch() {
+  /** @param {boolean} mayRetry @returns {Promise<'port taken' | undefined>} */
+  async launch(mayRetry) {
     const { appDir, entry, env, startupTimeoutMs } = this.options;
     this.exitCode = undefined;
     this.lastLines = [];
@@ -146,9 +155,7 @@ export class Instance {
     const notes = noNotes();
     const output = new BoundedOutput((stream, text) => this.options.onLog(this, stream, text), {
       rewrite: learnerPaths([disk, real], appDir),
-      observe: (stream, line) => {
-        if (stream === 'stderr') readNote(notes, line);
-      },
+      observe: (stream, line) => stream === 'stderr' && readNote(notes, line) && line === LISTENING_NOTE,
     });
     const balancerPort = () => this.options.balancerPort?.() ?? 0;
     const child = spawn(process.execPath, ['--import', GUARD, path.join(disk, entry)], {
@@ -167,6 +174,7 @@ export class Instance {
     this.pid = child.pid;
     /** @type {string | undefined} set when start-up took too long and the process is killed for it (or node did not start) */
     let knownCause;
+    let portTaken = false;
     child.stdout?.on('data', (chunk) => output.push('stdout', chunk));
     child.stderr?.on('data', (chunk) => output.push('stderr', chunk));
     this.exited = new Promise((resolve) => {
@@ -180,8 +188,11 @@ export class Instance {
         this.child = undefined;
         this.exitCode = code;
         this.lastLines = output.lastErrorLines();
+        const port = this.port;
         if (this.state === 'stopping' || this.state === 'stopped') {
           this.setState('stopped', this.reason);
+        } else if (mayRetry && this.state === 'starting' && knownCause === undefined && output.lastErrorLines(40).some((l) => takenPort(l) === port)) {
+          portTaken = true;
         } else if (knownCause !== undefined) {
           this.setState('crashed', knownCause);
         } else {
@@ -201,7 +212,8 @@ export class Instance {
 
     const deadline = Date.now() + startupTimeoutMs;
     while (this.child === child && this.state === 'starting') {
-      if (await accepts(this.port, 500)) {
+      // Up once the port accepts connections and the guard has seen this process listen there.
+      if (notes.listening && (await accepts(this.port, 500))) {
         if (this.state === 'starting' && this.child === child) this.setState('up');
         return;
       }
@@ -212,6 +224,11 @@ export class Instance {
       }
       await new Promise((r) => setTimeout(r, 20));
     }
+    if (portTaken) {
+      await this.exited;
+      return 'port taken';
+    }
+    return undefined;
   }
 
   /**

@@ -88,7 +88,15 @@ function watchListen(heartbeat, expected) {
   function watchedListen(...args) {
     try {
       const port = requestedPort(args[0]);
-      if (port !== undefined && String(port) === expected) Atomics.store(heartbeat, 1, 1);
+      if (port !== undefined && String(port) === expected) {
+        Atomics.store(heartbeat, 1, 1);
+        // Tells the supervisor that this process, not another that took the port, is the one listening.
+        this.once('listening', () => {
+          try {
+            fs.writeSync(2, '[lab] listening on process.env.PORT\n');
+          } catch {}
+        });
+      }
       else if (port !== undefined && port !== 0) {
         const where = learnerFrame();
         const text = `[lab] ${where ? `${where} ` : ''}listens on port ${port}, not on process.env.PORT (${expected})\n`;

@@ -10,9 +10,10 @@ const KEEP_LINES = 40;
 export class BoundedOutput {
   /**
    * @param {(stream: 'stdout' | 'stderr', text: string) => void} onLine
-   * @param {{ bytesPerSecond?: number, rewrite?: (line: string) => string, observe?: (stream: 'stdout' | 'stderr', line: string) => void }} [options]
+   * @param {{ bytesPerSecond?: number, rewrite?: (line: string) => string, observe?: (stream: 'stdout' | 'stderr', line: string) => boolean | void }} [options]
    *   rewrite: applied to every line first (an instance shows the learner's paths, not its copy's);
-   *   observe: sees every line, even those dropped for the byte budget
+   *   observe: sees every line, even those dropped for the byte budget; a line it returns true for is the lab's own
+   *   signal and is not shown
    */
   constructor(onLine, { bytesPerSecond = 64 * 1024, rewrite, observe } = {}) {
     this.onLine = onLine;
@@ -54,7 +55,7 @@ export class BoundedOutput {
   /** @param {'stdout' | 'stderr'} stream @param {string} original */
   line(stream, original) {
     const raw = this.rewrite ? this.rewrite(original) : original;
-    this.observe?.(stream, raw);
+    if (this.observe?.(stream, raw) === true) return;
     const text = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)} … (${raw.length - MAX_LINE_CHARS} more characters)` : raw;
     this.recent.push({ stream, text });
     if (this.recent.length > KEEP_LINES) this.recent.shift();

@@ -211,6 +211,33 @@ server.listen(process.env.PORT);
   });
 });
 
+describe.concurrent('the port the lab gives an instance', () => {
+  it('taken by another process before the app listens: never counted up for the other listener, and started again on a new port', async (context) => {
+    const { expect } = context;
+    // On its first start only, a process outside the lab (no guard) takes PORT just before the app listens there.
+    const files = server(`import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+const marker = '../../port-taken-once';
+if (!fs.existsSync(marker)) {
+  fs.writeFileSync(marker, process.env.PORT);
+  const squatter = spawn(process.execPath, ['-e', "require('node:net').createServer().listen(Number(process.env.PORT), '127.0.0.1'); setTimeout(() => process.exit(0), 4000)"], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 400));
+}
+http.createServer((req, res) => res.end(JSON.stringify({ instance: process.env.INSTANCE_ID, port: process.env.PORT }))).listen(Number(process.env.PORT));
+`);
+    const { lab, app, events, waitForState } = await open(context, files, { instances: 1 });
+    const up = await waitForState('A', 'up');
+    const taken = Number(fs.readFileSync(path.join(app, 'port-taken-once'), 'utf8'));
+    expect(up.port).not.toBe(taken);
+    expect(events.some((e) => e.type === 'process' && e.name === 'A' && (e.state === 'up' && e.port === taken))).toBe(false);
+    expect(events.some((e) => e.type === 'process' && e.name === 'A' && e.state === 'crashed')).toBe(false);
+    expect(events.some((e) => e.type === 'log' && e.name === 'A' && /\[lab\] port \d+ was taken by another process/.test(String(e.text)))).toBe(true);
+    const answer = JSON.parse((await get(lab.balancerPort)).body) as { instance: string; port: string };
+    expect(answer).toEqual({ instance: 'A', port: String(up.port) });
+  });
+});
+
 describe.concurrent('a fixed port gets the same, right message on every instance', () => {
   const fixed = (port: number) =>
     server(`import http from 'node:http';

@@ -98,12 +98,18 @@ async function gradeLesson(lesson: Lesson, redis: string): Promise<string[]> {
 async function replaceFiles(lab: LabProcess, files: LabFile[]): Promise<void> {
   const app = path.join(lab.dir, 'app');
   const keep = new Set(files.map((f) => f.path));
-  for (const entry of await fs.readdir(app, { recursive: true, withFileTypes: true })) {
-    const relative = path.relative(app, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
-    // The running instances' own disks are the lab's, not the learner's files.
-    if (relative.startsWith('.instances/')) continue;
-    if (entry.isFile() && !keep.has(relative)) await fs.rm(path.join(app, relative), { force: true });
-  }
+  // The running instances' own disks (.instances) are the lab's, not the learner's files, and come and go meanwhile.
+  const learnerFiles = async (dir: string): Promise<string[]> => {
+    const found: string[] = [];
+    for (const entry of await fs.readdir(path.join(app, dir), { withFileTypes: true })) {
+      const relative = dir ? `${dir}/${entry.name}` : entry.name;
+      if (relative === '.instances') continue;
+      if (entry.isDirectory()) found.push(...(await learnerFiles(relative)));
+      else if (entry.isFile()) found.push(relative);
+    }
+    return found;
+  };
+  for (const relative of await learnerFiles('')) if (!keep.has(relative)) await fs.rm(path.join(app, relative), { force: true });
   await lab.writeFiles(files);
 }
 
