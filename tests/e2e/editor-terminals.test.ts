@@ -195,7 +195,8 @@ describe('terminals', () => {
     await page.getByRole('button', { name: /^(Run|Restart)$/ }).click();
     await processTab(page, /^Instance B crashed/).waitFor({ timeout: 30_000 });
     const banner = terminalRegion(page).locator('.term-banner');
-    await banner.filter({ hasText: /Instance B crashed: Error: boom at startup/ }).waitFor({ timeout: 10_000 });
+    // The learner's own file and line come first, then the error.
+    await banner.filter({ hasText: /Instance B crashed: server\.js:1:\d+: Error: boom at startup/ }).waitFor({ timeout: 10_000 });
     await expect(banner.isVisible()).resolves.toBe(true);
     await waitForTerminalText(page, /\[lab\] crashed — .*boom at startup/);
     // Another crashed instance is one click away from the banner.
