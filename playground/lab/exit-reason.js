@@ -236,6 +236,7 @@ export function describeCrash(facts) {
   let message = clue.message;
   const esm = CJS_IN_ESM.exec(message);
   if (esm?.[1]) message = commonJsHint(esm[1], clue.where);
+  else if (/\bENOSPC\b/.test(message)) message = `${shorten(message, MAX_MESSAGE / 2)}: the lab's disk is full. Each instance writes to its own copy of the app folder, which shares the lab's disk; too much data, or too many files, fills it`;
   else message = shorten(message, MAX_MESSAGE);
   if (clue.source && /^SyntaxError\b/.test(message)) message += ` in \`${shorten(clue.source, 120)}\``;
   return shorten(`${clue.where ? `${clue.where}: ` : ''}${message} (${how})`, MAX_REASON);

@@ -363,6 +363,11 @@ describe.concurrent('reasons from what Node really prints', () => {
     expect(await crashOf('module.exports = {};\n')).toMatch(/^server\.js:1:1: module is not defined: this lab's package\.json has "type": "module", so server\.js is an ES module — use export .*, or name the file server\.cjs/);
   });
 
+  it('a full disk (ENOSPC) says the lab\'s disk is full, not just the error code', async ({ expect }) => {
+    const reason = await crashOf(`const error = new Error("ENOSPC: no space left on device, open 'junk-111'");\nerror.code = 'ENOSPC';\nthrow error;\n`);
+    expect(reason).toMatch(/^server\.js:1:\d+: Error: ENOSPC: no space left on device, open 'junk-111': the lab's disk is full\./);
+  });
+
   it('a long message is shortened at a word boundary, never mid-word', async ({ expect }) => {
     const reason = await crashOf(`throw new Error('${'lorem ipsum '.repeat(60)}');\n`);
     expect(reason.length).toBeLessThan(420);
