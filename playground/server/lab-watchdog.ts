@@ -175,6 +175,18 @@ export async function scanFolder(dir: string, stopAt: number, options: ScanOptio
   return scan;
 }
 
+/**
+ * A file of the lab's folder named as the learner knows it, to start a message with: each instance process runs in
+ * its own copy of the app, `app/.instances/<name>-<generation>-<n>/` (playground/lab/instance-disk.js), so a file
+ * there is that instance's, named as its code names it (relative to its working directory); any other file is the
+ * lab's, under app/ as the editor shows it. `relative` is relative to the lab folder, with `/` between names.
+ */
+export function learnerFile(relative: string): string {
+  const onDisk = /^app\/\.instances\/([^/-]+)-\d+-\d+\/(.+)$/.exec(relative);
+  if (onDisk) return `Instance ${onDisk[1]}'s file ${onDisk[2]} (on its own disk)`;
+  return `Your lab's file ${relative}`;
+}
+
 function mb(bytes: number): string {
   const value = bytes / 1024 / 1024;
   return value >= 10 ? String(Math.round(value)) : String(Math.round(value * 10) / 10);
@@ -470,7 +482,7 @@ export class LabWatchdog {
       entry.lab.onLimit({
         limit: 'file size',
         action: 'informed',
-        message: `Your lab's file ${file.relative} reached ${limits.fileMb} MB, the largest a file may be, so writing more to it fails with EFBIG (file too large). Look for a log or data file that grows on every request.`,
+        message: `${learnerFile(file.relative.split(path.sep).join('/'))} reached ${limits.fileMb} MB, the largest a file may be, so writing more to it fails with EFBIG (file too large). Look for a log or data file that grows on every request.`,
       });
     }
   }

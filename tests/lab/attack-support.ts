@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import { mountPoints } from '../../playground/server/lab-disk.ts';
 import { runHost, type HostProcess } from './host-process.ts';
+import { LAB_FOLDERS } from './host-support.ts';
 
 const hosts: HostProcess[] = [];
 const dirs: string[] = [];
@@ -190,13 +191,16 @@ export function labFolders(root: string): string[] {
 
 /**
  * Instance code for `app()`: in instance A only, runs `body` once the page has written a file named `trigger`
- * into the app folder (so an attack starts after the cluster is up, not while it starts). `body` may use `fs`.
+ * into the app folder (so an attack starts after the cluster is up, not while it starts). `body` may use `fs`,
+ * `labPath` (node:path), and `appDir` and `labDir` (the lab's app folder and the lab folder, see LAB_FOLDERS):
+ * the instance's working directory is its own copy of the app, which the page's files never reach.
  */
 export function whenTriggered(trigger: string, body: string): string {
   return `import fs from 'node:fs';
+${LAB_FOLDERS}
 if (id === 'A') {
   const poll = setInterval(() => {
-    if (!fs.existsSync(${JSON.stringify(trigger)})) return;
+    if (!fs.existsSync(labPath.join(appDir, ${JSON.stringify(trigger)}))) return;
     clearInterval(poll);
     ${body}
   }, 100);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLesson } from '../../playground/server/lessons.ts';
 import { app, eventually, processesOfLab } from './helpers.ts';
-import { connect, logText, openAndStart, type Message, type Tab } from './host-support.ts';
+import { connect, LAB_FOLDERS, logText, openAndStart, type Message, type Tab } from './host-support.ts';
 import {
   crashText,
   exitOf,
@@ -85,9 +85,10 @@ describe('lab host attacks', () => {
     fs.chmodSync(victim, 0o644);
     const host = await startHost({ LAB_ROOT: labRoot() });
     const tab = tabOf(host.url);
-    // The lab's own user owns the lab folder, the parent of app/: it can move app/ away and put a link there.
+    // If the lab's own user could write the lab folder, the parent of app/, it could move app/ away and put a link
+    // there.
     const attack = `try {
-      process.chdir('..');
+      process.chdir(labDir);
       fs.renameSync('app', 'app-moved');
       fs.symlinkSync(${JSON.stringify(outside)}, 'app');
       console.log('attack: planted');
@@ -142,11 +143,12 @@ describe('lab host attacks', () => {
     const outcomes: string[] = [];
     for (let attempt = 0; attempt < 3 && (await hostUp(host)); attempt++) {
       const tab = tabOf(host.url);
-      // The learner's code writes new files as fast as it can…
+      // The learner's code writes new files into the app folder, where the host writes too, as fast as it can…
       const flood = `import fs from 'node:fs';
+${LAB_FOLDERS}
 if (id === 'A') {
   let n = 0;
-  setInterval(() => { for (let i = 0; i < 20; i++) { try { fs.mkdirSync('junk-' + (n % 50), { recursive: true }); fs.writeFileSync('junk-' + (n % 50) + '/' + n++ + '.txt', 'x'); } catch {} } }, 2);
+  setInterval(() => { for (let i = 0; i < 20; i++) { try { const junk = labPath.join(appDir, 'junk-' + (n % 50)); fs.mkdirSync(junk, { recursive: true }); fs.writeFileSync(junk + '/' + n++ + '.txt', 'x'); } catch {} } }, 2);
 }`;
       const labId = await openAndStart(tab, 'map-trap', app(flood), { start: false });
       tab.send({ op: 'command', id: 1, command: { type: 'start' } });
@@ -238,10 +240,13 @@ if (id === 'A') {
     const host = await startHost({ LAB_ROOT: labRoot() });
     const tab = tabOf(host.url);
     // 100 MB at each place, in 1 MB writes to files of 10 MB: each attempt prints `fill <place>: <MB written> <error code>`.
+    // `lab-folder` is the lab folder, the parent of app/ (an instance's working directory is its own copy of app/).
     const fill = `import fs from 'node:fs';
+${LAB_FOLDERS}
 if (id === 'A') {
   const chunk = Buffer.alloc(1024 * 1024, 'x');
-  for (const place of ['/etc', '/', '/dev', '/usr', '..', '/tmp', '/dev/shm']) {
+  for (const name of ['/etc', '/', '/dev', '/usr', 'lab-folder', '/tmp', '/dev/shm']) {
+    const place = name === 'lab-folder' ? labDir : name;
     let written = 0;
     let outcome = 'none';
     // Files of 10 MB, below the file size limit, so only the place's own size can stop them.
@@ -252,7 +257,7 @@ if (id === 'A') {
       }
     } catch (error) { outcome = error.code; }
     for (let file = 0; file < 10; file++) try { fs.rmSync(place + '/fill-' + file + '.bin', { force: true }); } catch {}
-    console.log('fill ' + place + ': ' + written + ' ' + outcome);
+    console.log('fill ' + name + ': ' + written + ' ' + outcome);
   }
 }`;
     await openAndStart(tab, 'map-trap', app(fill));
@@ -261,7 +266,7 @@ if (id === 'A') {
       const match = new RegExp(`fill ${place.replace(/[/.]/g, '\\$&')}: (\\d+) (\\S+)`).exec(logText(tab));
       return { mb: Number(match?.[1]), code: match?.[2] };
     };
-    for (const place of ['/etc', '/', '/dev', '/usr', '..']) expect(result(place), place).toMatchObject({ mb: 0, code: expect.stringMatching(/EROFS|EACCES/) });
+    for (const place of ['/etc', '/', '/dev', '/usr', 'lab-folder']) expect(result(place), place).toMatchObject({ mb: 0, code: expect.stringMatching(/EROFS|EACCES/) });
     // The private /tmp (64 MB) and /dev/shm (16 MB) fill up and say so.
     expect(result('/tmp')).toMatchObject({ code: 'ENOSPC' });
     expect(result('/tmp').mb).toBeLessThanOrEqual(64);
@@ -272,11 +277,14 @@ if (id === 'A') {
   it('owner records that learner code replaced (a FIFO, a live pid) neither block nor fool the next start', { timeout: 120_000 }, async () => {
     const root = labRoot();
     const first = await startHost({ LAB_ROOT: root });
+    // The owner record the host wrote into the lab folder, beside app/.
     const replace = (how: string) => `import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
+${LAB_FOLDERS}
+const owner = labPath.join(labDir, 'owner.json');
 if (id === 'A') {
   try {
-    fs.rmSync('../owner.json', { force: true });
+    fs.rmSync(owner, { force: true });
     ${how}
     console.log('owner: replaced');
   } catch (error) {
@@ -284,9 +292,9 @@ if (id === 'A') {
   }
 }`;
     const fifoTab = tabOf(first.url);
-    const fifoLab = await openAndStart(fifoTab, 'map-trap', app(replace(`execFileSync('/usr/bin/mkfifo', ['../owner.json']);`)));
+    const fifoLab = await openAndStart(fifoTab, 'map-trap', app(replace(`execFileSync('/usr/bin/mkfifo', [owner]);`)));
     const pidTab = tabOf(first.url);
-    const pidLab = await openAndStart(pidTab, 'map-trap', app(replace(`fs.writeFileSync('../owner.json', '{"pid":1}');`)));
+    const pidLab = await openAndStart(pidTab, 'map-trap', app(replace(`fs.writeFileSync(owner, '{"pid":1}');`)));
     await fifoTab.next(() => /owner: (replaced|not replaced)/.test(logText(fifoTab)), 30_000);
     await pidTab.next(() => /owner: (replaced|not replaced)/.test(logText(pidTab)), 30_000);
 
@@ -345,10 +353,13 @@ if (id === 'A') {
   it('learner code that rewrites its lab’s checks.js does not change its grade', { timeout: 180_000 }, async () => {
     const host = await startHost({ LAB_ROOT: labRoot() });
     const lesson = await loadLesson('map-trap');
+    // The lab's checks.js, beside app/ in the lab folder.
     const forge = `import fs from 'node:fs';
+${LAB_FOLDERS}
+const checks = labPath.join(labDir, 'checks.js');
 try {
-  fs.rmSync('../checks.js', { force: true });
-  fs.writeFileSync('../checks.js', "export default [{ name: 'A login is honoured by every instance', run() {} }, { name: 'Everything is fine', run() {} }];\\n");
+  fs.rmSync(checks, { force: true });
+  fs.writeFileSync(checks, "export default [{ name: 'A login is honoured by every instance', run() {} }, { name: 'Everything is fine', run() {} }];\\n");
   console.log('forge: replaced');
 } catch (error) {
   console.log('forge: not replaced ' + error.code);

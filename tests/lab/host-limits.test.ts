@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { app, eventually, processesOfLab } from './helpers.ts';
-import { connect, openAndStart, startHost, type Message, type Tab } from './host-support.ts';
+import { connect, LAB_FOLDERS, openAndStart, startHost, type Message, type Tab } from './host-support.ts';
 import { listProcesses } from '../../playground/server/proc-scan.ts';
 
 // Each test gives instance A (or B) misbehaving code that starts shortly after the cluster is up, and expects the
@@ -54,7 +54,8 @@ describe('lab host limits', () => {
   it('ends a lab whose code fills its folder with files', { timeout: 60_000 }, async () => {
     const { port, origin } = await startHost({ limits: { files: 60 } });
     const tab = connect(port, origin);
-    await openAndStart(tab, 'map-trap', app(`import fs from 'node:fs';\n` + later(`for (let i = 0; i < 200; i++) fs.writeFileSync('junk-' + i + '.txt', 'x');`)));
+    // Into the lab's app folder: the instance's own disk (its working directory) goes with it when it crashes.
+    await openAndStart(tab, 'map-trap', app(`import fs from 'node:fs';\n${LAB_FOLDERS}` + later(`for (let i = 0; i < 200; i++) fs.writeFileSync(labPath.join(appDir, 'junk-' + i + '.txt'), 'x');`)));
     const hit = (await limitMessage(tab, 'files per lab')) as Message;
     expect(String(hit.message)).toMatch(/more than 60 files/);
     await tab.next((m) => m.op === 'closed' && m.code === 'limit');

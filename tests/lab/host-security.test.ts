@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { confinedPath, PathRefused, writeConfined } from '../../playground/server/confined-files.ts';
 import { LIMITS } from '../../playground/server/lab-protocol.ts';
 import { app, eventually } from './helpers.ts';
-import { connect, logText, openAndStart, startHost, type Message } from './host-support.ts';
+import { connect, LAB_FOLDERS, logText, openAndStart, startHost, type Message } from './host-support.ts';
 
 const errors = (messages: Message[]) => messages.filter((m) => m.op === 'error').map((m) => String(m.message));
 
@@ -84,8 +84,9 @@ describe('lab host security', () => {
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'outside-'));
     const { port, origin } = await startHost();
     const tab = connect(port, origin);
-    // The instance runs inside the sandbox, but the link it makes lives in the lab folder the host writes to.
-    await openAndStart(tab, 'map-trap', app(`import fs from 'node:fs';\nif (id === 'A') { fs.symlinkSync(${JSON.stringify(outside)}, 'escape'); console.log('planted'); }`));
+    // The instance runs inside the sandbox (in its own copy of the app), but the link it makes in the lab's app
+    // folder lives where the host writes.
+    await openAndStart(tab, 'map-trap', app(`import fs from 'node:fs';\n${LAB_FOLDERS}if (id === 'A') { fs.symlinkSync(${JSON.stringify(outside)}, labPath.join(appDir, 'escape')); console.log('planted'); }`));
     await tab.next(() => /planted/.test(logText(tab)));
     tab.send({ op: 'write', files: [{ path: 'escape/pwned.txt', content: 'gotcha' }] });
     await tab.next((m) => m.op === 'error');

@@ -6,6 +6,19 @@ import { eventually } from './helpers.ts';
 
 export type Message = { op: string; [key: string]: unknown };
 
+/**
+ * Instance code (for `app()`, before any code that changes the working directory) that defines `appDir`, the
+ * lab's app folder (the one the page writes to), and `labDir`, the lab folder holding it. Each instance process
+ * runs in its own copy of the app, app/.instances/<name>-<generation>-<n>/, so learner code that means the app
+ * folder or the lab folder cannot reach them through its working directory; where an instance runs in app/
+ * itself, that is the app folder.
+ */
+export const LAB_FOLDERS = `import labPath from 'node:path';
+const instanceDisk = process.cwd();
+const appDir = labPath.basename(labPath.dirname(instanceDisk)) === '.instances' ? labPath.dirname(labPath.dirname(instanceDisk)) : instanceDisk;
+const labDir = labPath.dirname(appDir);
+`;
+
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((stop) => stop()));
