@@ -40,14 +40,15 @@ export const LISTENING_NOTE = '[lab] listening on process.env.PORT';
  * @param {string} line
  */
 export function readNote(notes, line) {
+  // At the end of a line too: the app may have left a line of its own unfinished on stderr just before.
+  if (line.endsWith(LISTENING_NOTE)) {
+    notes.listening = true;
+    return true;
+  }
   if (!line.startsWith('[lab] ')) return false;
   const fixed = /^\[lab\] (?:(\S+:\d+:\d+) )?listens on port (\d+), not on process\.env\.PORT/.exec(line);
   if (fixed) {
     notes.fixedPort ??= { port: Number(fixed[2]), where: fixed[1] };
-    return true;
-  }
-  if (line === LISTENING_NOTE) {
-    notes.listening = true;
     return true;
   }
   if (/^\[lab\] busy: /.test(line)) {

@@ -238,6 +238,20 @@ http.createServer((req, res) => res.end(JSON.stringify({ instance: process.env.I
   });
 });
 
+describe.concurrent('"up" is proven by the process itself', () => {
+  it('an app that left its own stderr line unfinished still comes up, and that line is shown', async (context) => {
+    const { expect } = context;
+    const files = server(`import http from 'node:http';
+process.stderr.write('loading without a newline… ');
+http.createServer((req, res) => res.end(process.env.INSTANCE_ID)).listen(Number(process.env.PORT));
+`);
+    const { events, waitForState } = await open(context, files, { instances: 1, env: FAST });
+    await waitForState('A', 'up');
+    expect(events.some((e) => e.type === 'log' && e.name === 'A' && String(e.text).startsWith('loading without a newline…'))).toBe(true);
+    expect(events.some((e) => e.type === 'log' && e.text === '[lab] listening on process.env.PORT')).toBe(false);
+  });
+});
+
 describe.concurrent('a fixed port gets the same, right message on every instance', () => {
   const fixed = (port: number) =>
     server(`import http from 'node:http';
