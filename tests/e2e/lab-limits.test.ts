@@ -45,7 +45,9 @@ describe('limits in the playground', () => {
     await expect.poll(() => notice.textContent(), { timeout: 30_000 }).toMatch(/instance A .*kept a CPU core busy for 2 seconds/);
     await expect.poll(() => notice.getAttribute('class')).toMatch(/pg-notice-error/);
 
-    await replaceCode(page, `${solution}\nimport fs from 'node:fs';\nsetTimeout(() => { for (let i = 0; i < 100; i++) fs.writeFileSync('junk-' + process.env.INSTANCE_ID + i, 'x'); }, 1000);\n`);
+    // Into the lab's app folder, which the host counts: each instance's own disk (its working directory) is a copy
+    // that goes when the process does.
+    await replaceCode(page, `${solution}\nimport fs from 'node:fs';\nconst appFolder = new URL('../../', import.meta.url);\nsetTimeout(() => { for (let i = 0; i < 100; i++) fs.writeFileSync(new URL('junk-' + process.env.INSTANCE_ID + i, appFolder), 'x'); }, 1000);\n`);
     await page.getByRole('button', { name: /^(Run|Restart)$/ }).click();
     await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/more than 40 files/);
     const sockets = labSockets.length;
