@@ -9,6 +9,7 @@ import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { seccompProgram } from './seccomp-policy.ts';
+import { randomUUID } from 'node:crypto';
 
 export const SEALED_DIR = 'runtime';
 const EXECUTE_ONLY = 0o111;
@@ -55,7 +56,8 @@ export async function sealedPolicy(labRoot: string): Promise<string | undefined>
   if (!program) return undefined;
   const file = path.join(await runtimeDir(labRoot), `seccomp-${process.arch}.bpf`);
   // Written beside and renamed over, so a host starting next to a running one never shows it a half-written file.
-  const partial = `${file}.${process.pid}.partial`;
+  // Unique per call, not only per process: two hosts in one process (tests) seal at the same moment.
+  const partial = `${file}.${process.pid}.${randomUUID()}.partial`;
   await fs.rm(partial, { force: true });
   await fs.writeFile(partial, program, { mode: 0o444, flag: 'wx' });
   await fs.rename(partial, file);
@@ -67,7 +69,7 @@ async function seal(labRoot: string): Promise<string> {
   const dir = await runtimeDir(labRoot);
   const target = path.join(dir, `node-${process.version}-${source.size}-${Math.floor(source.mtimeMs)}`);
   if (await isSealedCopy(target, source.size)) return target;
-  const partial = `${target}.${process.pid}.partial`;
+  const partial = `${target}.${process.pid}.${randomUUID()}.partial`;
   await fs.rm(partial, { force: true });
   await fs.copyFile(process.execPath, partial, constants.COPYFILE_EXCL);
   await fs.chmod(partial, EXECUTE_ONLY);
