@@ -2,7 +2,7 @@
 import { defineConfig } from 'astro/config';
 // Editor panel: keeps monaco-editor's CSS inside the lazy editor chunk, and emits the lab libraries' type
 // declarations for its IntelliSense (see the header of editor-vite-plugins.ts).
-import { editorPlugins } from './playground/client/editor-vite-plugins.ts';
+import { editorPlugins } from './integrations/editor-vite-plugins.ts';
 // In-browser runtime: builds public/sandbox/lab.snapshot (lab engine + its packages) when it is missing or stale.
 import { labAssets } from './integrations/lab-assets.ts';
 

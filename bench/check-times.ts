@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { lessonFolders, slugOf } from '../playground/server/lessons.ts';
+import { lessonFolders, slugOf } from '../playground/course/lessons.ts';
 import { round, summarize, type Summary } from './lib/stats.ts';
 import { checkout } from './lib/worktree.ts';
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { loadLesson } from '../playground/server/lessons.ts';
+import { loadLesson } from '../playground/course/lessons.ts';
 import { spawnStart, type StartedServer } from '../scripts/lib/spawn-start.ts';
 import { round, summarize, type Summary } from './lib/stats.ts';
 import { checkout } from './lib/worktree.ts';

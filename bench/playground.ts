@@ -4,8 +4,8 @@
 // Baseline in the same run: the same cluster started headlessly through the lab host's code path (LabProcess).
 import { chromium } from 'playwright-core';
 import { LabProcess } from '../playground/server/lab-process.ts';
-import { loadLesson } from '../playground/server/lessons.ts';
-import { startCommand } from '../playground/runtime/start-command.ts';
+import { loadLesson } from '../playground/course/lessons.ts';
+import { startCommand } from '../playground/protocol/start-command.ts';
 import { spawnStart } from '../scripts/lib/spawn-start.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, buildSite } from './site-common.ts';
 

@@ -4,9 +4,10 @@
 // every check that ran passed.
 import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { LabProcess, type LabEvent } from '../playground/server/lab-process.ts';
-import { startCommand } from '../playground/runtime/start-command.ts';
-import { loadLesson, loadVariants } from '../playground/server/lessons.ts';
+import { LabProcess } from '../playground/server/lab-process.ts';
+import type { LabEventOf } from '../playground/protocol/lab-events.ts';
+import { startCommand } from '../playground/protocol/start-command.ts';
+import { loadLesson, loadVariants } from '../playground/course/lessons.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -64,7 +65,7 @@ const lab = await LabProcess.create({
 const cleanUp = async () => { await lab.destroy(); };
 process.on('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 
-let report: LabEvent | undefined;
+let report: LabEventOf<'checks'> | undefined;
 lab.on('event', (event) => {
   if (event.type === 'process' && event.role === 'redis' && event.state === 'up') say(`  redis: ${String(event.backend)}`);
   if (event.type === 'checks-start') say(`Checking "${lesson.meta.title}" (${which} files)…`);
@@ -72,7 +73,7 @@ lab.on('event', (event) => {
     const mark = event.status === 'pass' ? '\u2713' : '\u2717';
     say(`  ${mark} ${String(event.name)} (${(Number(event.ms) / 1000).toFixed(1)} s)`);
     if (event.message) say(`      ${String(event.message).replace(/\n/g, '\n      ')}`);
-    const reproduce = event.reproduce as { curl?: string; instance?: string | null } | undefined;
+    const reproduce = event.reproduce;
     if (event.status !== 'pass') {
       say(`      Rerun: npm run check -- ${lesson.slug}${values.solution ? ' --solution' : values.variant ? ` --variant ${values.variant}` : ''} --seed ${String(event.seed)} --only ${JSON.stringify(String(event.name))}`);
       if (reproduce?.curl) say(`      The request that showed it${reproduce.instance ? `, answered by ${reproduce.instance}` : ''} (with \`npm run lab -- ${lesson.slug}\` running): ${reproduce.curl}`);
@@ -86,7 +87,7 @@ try {
   await lab.send(startCommand(lesson.meta.lab));
   await lab.send({ type: 'check', ...(seed ? { seed } : {}), ...(values.only?.length ? { only: values.only } : {}) });
   if (!report) throw new Error('the supervisor finished without a report');
-  const tests = report.tests as { status: string }[];
+  const tests = report.tests;
   const passed = tests.filter((t) => t.status === 'pass').length;
   if (values.json) {
     const { type: _type, t: _t, ...result } = report;

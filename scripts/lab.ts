@@ -3,9 +3,12 @@
 import fs from 'node:fs/promises';
 import readline from 'node:readline';
 import { parseArgs, styleText } from 'node:util';
-import { LabProcess, type LabEvent } from '../playground/server/lab-process.ts';
-import { startCommand } from '../playground/runtime/start-command.ts';
-import { loadLesson } from '../playground/server/lessons.ts';
+import { LabProcess } from '../playground/server/lab-process.ts';
+import { labCommand, type LabCommand } from '../playground/protocol/lab-commands.ts';
+import type { LabEvent, LabEventOf } from '../playground/protocol/lab-events.ts';
+import { MAX_INSTANCES, MIN_INSTANCES, STRATEGIES } from '../playground/lab/rules.js';
+import { startCommand } from '../playground/protocol/start-command.ts';
+import { loadLesson } from '../playground/course/lessons.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,8 +37,9 @@ const stateColour: Record<string, Colour> = { up: 'green', starting: 'yellow', c
 function show(event: LabEvent): void {
   switch (event.type) {
     case 'process': {
-      const state = String(event.state);
-      const extra = [event.port ? `port ${String(event.port)}` : '', event.backend ? String(event.backend) : '', event.reason ? String(event.reason) : '']
+      const state = event.state;
+      const backend = event.role === 'redis' ? event.backend : undefined;
+      const extra = [event.port ? `port ${event.port}` : '', backend ?? '', event.reason ?? '']
         .filter(Boolean).join(', ');
       console.log(`${tag(String(event.name))} ${styleText(stateColour[state] ?? 'white', state)}${extra ? ` — ${extra}` : ''}`);
       break;
@@ -71,18 +75,15 @@ function show(event: LabEvent): void {
 }
 
 /** The `status` snapshot as lines: the balancer, Redis, then one line per instance. */
-function describeStatus(event: LabEvent): string[] {
-  const balancer = event.balancer as { port: number; strategy: string } | undefined;
-  const redis = event.redis as { backend: string; port: number } | null | undefined;
-  const instances = (event.instances ?? []) as { name: string; state: string; port: number; pid?: number; reason?: string; served: number }[];
+function describeStatus({ balancer, redis, instances }: LabEventOf<'status'>): string[] {
   const lines = [
-    `${tag('balancer')} ${balancer?.port ? `port ${balancer.port}, ${balancer.strategy}` : styleText('gray', 'not started')}`,
+    `${tag('balancer')} ${balancer.port ? `port ${balancer.port}, ${balancer.strategy}` : styleText('gray', 'not started')}`,
     `${tag('redis')} ${redis ? `${redis.backend}, port ${redis.port}` : styleText('gray', 'not started')}`,
   ];
   if (instances.length === 0) lines.push(`${tag('cluster')} no instances`);
   for (const i of instances) {
     const state = styleText(stateColour[i.state] ?? 'white', i.state);
-    const detail = [i.port ? `port ${i.port}` : '', i.pid ? `pid ${i.pid}` : '', `served ${i.served}`, i.reason ?? ''].filter(Boolean).join(', ');
+    const detail = [i.port ? `port ${i.port}` : '', i.pid ? `pid ${i.pid}` : '', `served ${i.served ?? 0}`, i.reason ?? ''].filter(Boolean).join(', ');
     lines.push(`${tag(i.name)} ${state} — ${detail}`);
   }
   return lines;
@@ -94,10 +95,20 @@ const HELP = `commands:
   kill|stop|start|restart <A-J>
   burst <user> <METHOD> <path> <count>     e.g. burst alice GET /api/quote 30
   action <n>      the lesson's n-th action (1, 2, …)
-  scale <1-10>    deploy    strategy <round-robin|least-connections|sticky>
+  scale <${MIN_INSTANCES}-${MAX_INSTANCES}>    deploy    strategy <${STRATEGIES.join('|')}>
   check           status    help    quit`;
 
-function toCommand(line: string): { type: string; [key: string]: unknown } | undefined {
+/** A typed line as a supervisor command, checked against the protocol, or what is wrong with it. */
+function toCommand(line: string): { ok: true; command: LabCommand } | { ok: false; error: string } | undefined {
+  const candidate = candidateCommand(line);
+  if (!candidate) return undefined;
+  const parsed = labCommand.safeParse(candidate);
+  if (parsed.success) return { ok: true, command: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, error: issue ? `${issue.path.join('.') || 'command'}: ${issue.message}` : 'not a command' };
+}
+
+function candidateCommand(line: string): Record<string, unknown> | undefined {
   const [verb = '', arg, arg2] = line.trim().split(/\s+/);
   if (['login', 'visit', 'logout'].includes(verb)) return { type: 'user', action: verb, user: arg ?? 'alice' };
   if (['kill', 'stop', 'start', 'restart'].includes(verb) && arg) return { type: 'instance', action: verb, name: arg.toUpperCase() };
@@ -154,5 +165,6 @@ input.on('line', (line) => {
   if (line.trim() === 'quit') return void close(0);
   const command = toCommand(line);
   if (!command) return console.log(`unknown command "${line.trim()}"\n${HELP}`);
-  lab.send(command).catch(() => undefined);
+  if (!command.ok) return console.log(`"${line.trim()}": ${command.error}`);
+  lab.send(command.command).catch(() => undefined);
 });

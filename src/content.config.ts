@@ -1,18 +1,14 @@
 import { defineCollection } from 'astro:content';
-import { glob } from 'astro/loaders';
-import { lessonSchema } from './lessons/schema.ts';
+import { lessonSchema } from '../playground/protocol/lesson-schema.ts';
+import { lessonLoader } from './lib/lesson-collection.ts';
 
 /**
- * One entry per lesson folder: src/lessons/<nn-slug>/index.md. Only index.md is loaded; the
- * starter/ and solution/ folders next to it hold lab files (and possibly their own .md files)
- * that must never become lessons. The entry id is the folder name, e.g. "02-map-trap".
+ * One entry per lesson folder (src/lessons/<nn-slug>/index.md), loaded by the course's lesson loader; the entry
+ * id is the folder name, e.g. "02-map-trap". The schema only gives the entries their type: the loader has
+ * already checked the frontmatter against it.
  */
 const lessons = defineCollection({
-  loader: glob({
-    pattern: '*/index.md',
-    base: './src/lessons',
-    generateId: ({ entry }) => entry.split('/')[0] ?? entry,
-  }),
+  loader: lessonLoader(),
   schema: lessonSchema,
 });
 

@@ -5,7 +5,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import type { LabEvent, LabProcess } from '../../playground/server/lab-process.ts';
+import type { LabProcess } from '../../playground/server/lab-process.ts';
+import type { LabEvent } from '../../playground/protocol/lab-events.ts';
 import { procInfo } from './proc.ts';
 import { anyFreePort } from '../../playground/lab/ports.js';
 

@@ -1,6 +1,7 @@
 /** Words, icons and limits the cluster view shows; pure so they can be unit-tested. */
 import type { ProcessState } from './lab-store.ts';
 import { excerpt } from '../lab/excerpt.js';
+import type { Strategy } from '../lab/rules.js';
 
 export interface StateLook {
   word: string;
@@ -45,9 +46,6 @@ export function shortReason(reason: string, max = 60): string {
   return excerpt(reason.split('\n', 1)[0], max - 1, '');
 }
 
-export const MIN_INSTANCES = 1;
-export const MAX_INSTANCES = 10;
-
 export interface InstanceActions {
   stop: boolean;
   start: boolean;
@@ -72,7 +70,8 @@ export function listWords(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-export const STRATEGY_WORDS: Record<string, string> = {
+/** How the page names each balancing strategy: a strategy added to the lab engine must get words here. */
+export const STRATEGY_WORDS: Record<Strategy, string> = {
   'round-robin': 'Round-robin (in turn)',
   'least-connections': 'Least connections',
   sticky: 'Sticky (affinity cookie)',

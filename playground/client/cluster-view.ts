@@ -10,8 +10,6 @@ import type { InstanceView, LabState, LabStore, RequestView } from './lab-store.
 import { DotSampler } from './cluster-dots.ts';
 import {
   instanceActions,
-  MAX_INSTANCES,
-  MIN_INSTANCES,
   redisTitle,
   shortReason,
   stateLook,
@@ -21,6 +19,7 @@ import { addPanelStyles, errorSlot, runInto, setText } from './cluster-ui.ts';
 import { el } from './dom.ts';
 import { chartMax, chartRows, chartSummary, drawSparkline, FAILED_ROW, RequestBuckets } from './request-chart.ts';
 import { USERS, userLook } from './user-status.ts';
+import { isStrategy, MAX_INSTANCES, MIN_INSTANCES } from '../lab/rules.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const ACTIONS = [
@@ -112,12 +111,13 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
   if (controls.has('strategy')) {
     const strategies = lab.strategies ?? [lab.strategy];
     const select = el('select', { class: 'pg-select', id: `pg-strategy-${Math.random().toString(36).slice(2, 8)}` });
-    for (const s of strategies) select.append(el('option', { value: s }, STRATEGY_WORDS[s] ?? s));
+    for (const s of strategies) select.append(el('option', { value: s }, STRATEGY_WORDS[s]));
     select.value = lab.strategy;
     const slot = errorSlot('Strategy');
     strategyBox = { select, slot };
     select.addEventListener('change', () => {
       const wanted = select.value;
+      if (!isStrategy(wanted)) return;
       select.disabled = true;
       void runInto(slot, () => send({ type: 'strategy', strategy: wanted })).then((ok) => {
         select.disabled = false;
@@ -290,7 +290,7 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
     // Balancer
     paintState(balancerBadge, state.balancer.state);
     const strategy = state.balancer.strategy ?? lab.strategy;
-    setText(balancerStrategy, STRATEGY_WORDS[strategy] ?? strategy);
+    setText(balancerStrategy, STRATEGY_WORDS[strategy]);
     if (strategyBox && !strategyBox.select.disabled && state.balancer.strategy && strategyBox.select.value !== state.balancer.strategy) {
       strategyBox.select.value = state.balancer.strategy;
     }

@@ -2,8 +2,9 @@
  * Contracts between the playground shell (mount.ts) and its panels. Each panel is mounted into an element the
  * shell provides (already labelled as its region) and returns a handle to dispose of it.
  */
-import type { LabCommand, LabFile } from '../runtime/types.ts';
-import type { LabSettings } from '../../src/lessons/schema.ts';
+import type { LabCommand } from '../protocol/lab-commands.ts';
+import type { LabFile } from '../protocol/lab-file.ts';
+import type { LabSettings } from '../protocol/lesson-schema.ts';
 import type { LabStore } from './lab-store.ts';
 
 export interface Disposable {

@@ -149,7 +149,7 @@ interface EditorTypes {
 let typesLoading: Promise<boolean> | undefined;
 
 /**
- * Fetches the declarations (collected by scripts/build-editor-types.ts) once per page and hands them to the
+ * Fetches the declarations (collected by playground/build/editor-types.ts) once per page and hands them to the
  * TypeScript service. Resolves false when that fails: the editor still works, without library IntelliSense.
  */
 export function loadLibraryTypes(): Promise<boolean> {

@@ -6,7 +6,7 @@
  */
 import css from './editor.css?inline';
 import type { EditorHandle, EditorOptions, MountEditor } from './components.ts';
-import type { LabFile } from '../runtime/types.ts';
+import type { LabFile } from '../protocol/lab-file.ts';
 import { addStyles, el, tabKeyTarget } from './dom.ts';
 import type * as Monaco from 'monaco-editor/editor';
 

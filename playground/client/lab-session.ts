@@ -8,9 +8,12 @@
  * in the editor, and starts the cluster again in the shape it had. A lab a host ended on purpose (idle, over a
  * limit) is not rebuilt until the learner asks.
  */
-import type { LabSettings } from '../../src/lessons/schema.ts';
+import type { LabSettings } from '../protocol/lesson-schema.ts';
 import type { RuntimeKind, RuntimePlan } from '../runtime/choose.ts';
-import type { LabCommand, LabFile, Runtime } from '../runtime/types.ts';
+import type { Runtime } from '../runtime/types.ts';
+import type { CommandOf, LabCommand } from '../protocol/lab-commands.ts';
+import type { Strategy } from '../lab/rules.js';
+import type { LabFile } from '../protocol/lab-file.ts';
 import type { LabStore } from './lab-store.ts';
 
 export interface LabSessionOptions {
@@ -33,9 +36,9 @@ export interface LabSessionOptions {
 /** What the learner changed about the cluster since Run (checks reshape it too, but only for themselves). */
 interface LearnerShape {
   instances?: number;
-  strategy?: string;
+  strategy?: Strategy;
   /** The last traffic command, while steady traffic is on. */
-  traffic?: LabCommand;
+  traffic?: CommandOf<'traffic'>;
 }
 
 /** The cluster as the learner had it, to be started again after a failover. */
@@ -351,8 +354,8 @@ export class LabSession {
   send = async (command: LabCommand): Promise<void> => {
     await this.active.send(command);
     // Carried out: remember it, so a rebuilt lab gets the same shape.
-    if (command.type === 'scale' && typeof command.instances === 'number') this.shape.instances = command.instances;
-    if (command.type === 'strategy' && typeof command.strategy === 'string') this.shape.strategy = command.strategy;
+    if (command.type === 'scale') this.shape.instances = command.instances;
+    if (command.type === 'strategy') this.shape.strategy = command.strategy;
     if (command.type === 'traffic') this.shape.traffic = command.on ? command : undefined;
   };
 

@@ -3,9 +3,10 @@
  * the parts they draw; high-rate streams (requests, user results, logs) are separate listeners so a busy lab does
  * not re-render everything on each request.
  */
-import type { LabEvent } from '../runtime/types.ts';
+import type { CheckResult, LabEvent, LabEventOf, ProcessState } from '../protocol/lab-events.ts';
+import type { Strategy } from '../lab/rules.js';
 
-export type ProcessState = 'starting' | 'up' | 'unhealthy' | 'crashed' | 'stopping' | 'stopped';
+export type { CheckResult, ProcessState };
 
 export interface InstanceView {
   name: string;
@@ -25,17 +26,6 @@ export interface RedisView {
   total?: number;
   commands?: Record<string, number>;
   recent?: string[];
-}
-
-export interface CheckResult {
-  name: string;
-  status: 'pass' | 'fail' | 'error';
-  message: string | null;
-  ms: number;
-  /** The grading run's seed: the same seed replays the check's random choices. */
-  seed?: number;
-  /** The request that showed a failure, as a curl command against `npm run lab`'s balancer. */
-  reproduce?: { curl: string; instance?: string | null };
 }
 
 export interface ChecksView {
@@ -59,7 +49,7 @@ export type Phase =
 
 export interface LabState {
   phase: Phase;
-  balancer: { state: ProcessState | 'absent'; port?: number; strategy?: string };
+  balancer: { state: ProcessState | 'absent'; port?: number; strategy?: Strategy };
   redis: RedisView;
   instances: InstanceView[];
   traffic: boolean;
@@ -67,33 +57,11 @@ export interface LabState {
   checks: ChecksView;
 }
 
-export interface RequestView {
-  user?: string;
-  method: string;
-  path: string;
-  instance: string | null;
-  status: number;
-  ms: number;
-  t: number;
-}
+/** One request through the balancer. */
+export type RequestView = Omit<LabEventOf<'request'>, 'type'>;
 
-export interface UserResultView {
-  user: string;
-  action: string;
-  status: number;
-  instance: string | null;
-  loggedIn: boolean;
-  loggedOut: boolean;
-  /** Whom the app's answer named (null: nobody); the lab judges logins by it, not by the status. */
-  named?: string | null;
-  /** Someone else's name where this user's was expected: a session mix-up. */
-  mixup?: string | null;
-  /** A login the app did not answer 2xx. */
-  refused?: boolean;
-  body: string;
-  error?: string;
-  t: number;
-}
+/** One virtual user's action and how the lab judged it (by whom the answer named, not by its status). */
+export type UserResultView = Omit<LabEventOf<'user'>, 'type'>;
 
 export interface LogLine {
   name: string;
@@ -188,53 +156,45 @@ export class LabStore {
       case 'process':
         return this.applyProcess(event);
       case 'log':
-        return this.log({ name: String(event.name), stream: event.stream === 'stderr' ? 'stderr' : 'stdout', text: String(event.text), t: event.t });
+        return this.log({ name: event.name, stream: event.stream, text: event.text, t: event.t });
       case 'request': {
-        const request = event as unknown as RequestView;
-        if (request.instance) this.countRequest(request.instance);
-        for (const listener of this.requestListeners) listener(request);
+        if (event.instance) this.countRequest(event.instance);
+        for (const listener of this.requestListeners) listener(event);
         return;
       }
       case 'user':
-        for (const listener of this.userListeners) listener(event as unknown as UserResultView);
+        for (const listener of this.userListeners) listener(event);
         return;
       case 'redis':
         this.update({
-          redis: {
-            ...this.state.redis,
-            backend: String(event.backend),
-            keys: event.keys as number | null,
-            total: Number(event.total),
-            commands: event.commands as Record<string, number>,
-            recent: event.recent as string[],
-          },
+          redis: { ...this.state.redis, backend: event.backend, keys: event.keys, total: event.total, commands: event.commands, recent: event.recent },
         });
         return;
       case 'ready':
         this.update({ phase: { name: 'running' } });
         return;
       case 'deploy': {
-        const phase = String(event.phase);
+        const { phase } = event;
         const deploying = phase === 'start' || phase === 'instance';
         this.update({ deploying });
-        const what = `deploy ${phase}${event.instance ? ` ${String(event.instance)}` : ''}${event.reason ? `: ${String(event.reason)}` : ''}`;
+        const what = `deploy ${phase}${event.instance ? ` ${event.instance}` : ''}${event.reason ? `: ${event.reason}` : ''}`;
         this.log({ name: 'balancer', stream: 'lab', text: what, t: event.t });
         return;
       }
       case 'traffic':
-        this.update({ traffic: Boolean(event.on) });
+        this.update({ traffic: event.on });
         return;
       case 'checks-start':
-        this.update({ checks: { running: true, names: (event.names as string[]) ?? [], results: [] } });
+        this.update({ checks: { running: true, names: event.names, results: [] } });
         return;
       case 'check':
-        this.update({ checks: { ...this.state.checks, results: [...this.state.checks.results, event as unknown as CheckResult] } });
+        this.update({ checks: { ...this.state.checks, results: [...this.state.checks.results, event] } });
         return;
       case 'checks':
-        this.update({ checks: { ...this.state.checks, running: false, status: event.status as ChecksView['status'] } });
+        this.update({ checks: { ...this.state.checks, running: false, status: event.status } });
         return;
       case 'error':
-        for (const listener of this.errorListeners) listener(String(event.message));
+        for (const listener of this.errorListeners) listener(event.message);
         return;
       case 'exit':
         this.update({ phase: { name: 'stopped' } });
@@ -247,17 +207,16 @@ export class LabStore {
     this.update({ checks: { ...this.state.checks, running: false, status: 'error', error: message } });
   }
 
-  private applyProcess(event: LabEvent): void {
-    const name = String(event.name);
-    const state = String(event.state) as ProcessState;
-    const reason = typeof event.reason === 'string' ? event.reason : undefined;
-    this.log({ name: event.role === 'instance' ? name : String(event.role), stream: 'lab', text: `${state}${reason ? ` — ${reason}` : ''}`, t: event.t });
+  private applyProcess(event: LabEventOf<'process'>): void {
+    const { name, state } = event;
+    const reason = event.reason ?? undefined;
+    this.log({ name: event.role === 'instance' ? name : event.role, stream: 'lab', text: `${state}${reason ? ` — ${reason}` : ''}`, t: event.t });
     if (event.role === 'redis') {
-      this.update({ redis: { ...this.state.redis, state, reason, backend: (event.backend as string | undefined) ?? this.state.redis.backend } });
+      this.update({ redis: { ...this.state.redis, state, reason, backend: event.backend ?? this.state.redis.backend } });
       return;
     }
     if (event.role === 'balancer') {
-      this.update({ balancer: { state, port: event.port as number, strategy: event.strategy as string } });
+      this.update({ balancer: { state, port: event.port, strategy: event.strategy } });
       return;
     }
     const previous = this.state.instances.find((i) => i.name === name);
@@ -265,10 +224,10 @@ export class LabStore {
       name,
       state,
       reason,
-      port: event.port as number | undefined,
-      generation: Number(event.generation ?? 1),
+      port: event.port ?? undefined,
+      generation: event.generation,
       served: previous?.served ?? 0,
-      lastLines: (event.lastLines as string[] | undefined) ?? [],
+      lastLines: event.lastLines ?? [],
     };
     const others = this.state.instances.filter((i) => i.name !== name);
     // An instance removed by scaling down disappears from the diagram once stopped.

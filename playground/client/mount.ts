@@ -8,7 +8,7 @@
 // `?inline`: the CSS travels inside this lazily loaded chunk instead of being hoisted into every lesson page.
 import css from './playground.css?inline';
 import { createRuntime, planRuntimes, probeLabHost, requestedRuntime, webContainerSupported } from '../runtime/choose.ts';
-import type { LabFile } from '../runtime/types.ts';
+import type { LabFile } from '../protocol/lab-file.ts';
 import type { Disposable, EditorHandle } from './components.ts';
 import { addStyles, el } from './dom.ts';
 import { LabSession } from './lab-session.ts';

@@ -1,10 +1,6 @@
-import type { LabSettings } from '../../src/lessons/schema.ts';
+import type { LabSettings } from '../protocol/lesson-schema.ts';
 
-/** One file of a lab, as the learner sees it in the editor. `path` is relative and uses `/`. */
-export interface LabFile {
-  path: string;
-  content: string;
-}
+import type { LabFile } from '../protocol/lab-file.ts';
 
 /**
  * What a lesson page hands to the playground. The page embeds it as JSON

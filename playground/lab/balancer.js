@@ -1,11 +1,13 @@
 // @ts-check
 import http from 'node:http';
 import net from 'node:net';
+import { AFFINITY_COOKIE, affinitySetCookie, createPicker } from './balancer-strategies.js';
 import { isLabHeader, redeemTag, TAG_HEADER } from './request-tags.js';
+import { isStrategy, STRATEGIES } from './rules.js';
 
-export const STRATEGIES = /** @type {const} */ (['round-robin', 'least-connections', 'sticky']);
-/** @typedef {typeof STRATEGIES[number]} Strategy */
-export const AFFINITY_COOKIE = 'lab_instance';
+export { STRATEGIES } from './rules.js';
+export { AFFINITY_COOKIE, readCookie } from './balancer-strategies.js';
+/** @typedef {import('./rules.js').Strategy} Strategy */
 export const SERVED_BY = 'x-served-by';
 const MAX_BODY = 1024 * 1024;
 /**
@@ -52,25 +54,13 @@ const FORWARDED_HEADERS = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-fo
 export function createBalancer(options) {
   let strategy = options.strategy;
   const readTimeoutMs = options.readTimeoutMs ?? readTimeoutFrom(process.env.LAB_PROXY_READ_TIMEOUT_MS);
-  let turn = 0;
+  const picker = createPicker();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
   /** @param {Backend[]} candidates @param {http.IncomingMessage} req @param {string} [pinned] the instance a check asked for */
   function choose(candidates, req, pinned) {
     if (pinned !== undefined) return candidates.find((b) => b.name === pinned);
-    if (candidates.length === 0) return undefined;
-    if (strategy === 'sticky') {
-      const wanted = readCookie(req.headers.cookie, AFFINITY_COOKIE);
-      const pinned = candidates.find((b) => b.name === wanted);
-      if (pinned) return pinned;
-    }
-    if (strategy === 'least-connections') {
-      const load = (/** @type {Backend} */ b) => b.inflight + b.sockets;
-      const fewest = Math.min(...candidates.map(load));
-      const tied = candidates.filter((b) => load(b) === fewest);
-      return tied[turn++ % tied.length];
-    }
-    return candidates[turn++ % candidates.length];
+    return picker.pick(strategy, candidates, req.headers.cookie);
   }
 
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
@@ -145,10 +135,8 @@ export function createBalancer(options) {
         silence.refresh();
         backend.served++;
         const outHeaders = { ...incoming.headers, [SERVED_BY]: backend.name };
-        if (strategy === 'sticky' && readCookie(req.headers.cookie, AFFINITY_COOKIE) !== backend.name) {
-          const cookies = [incoming.headers['set-cookie'] ?? []].flat();
-          outHeaders['set-cookie'] = [...cookies, `${AFFINITY_COOKIE}=${backend.name}; Path=/; HttpOnly; SameSite=Lax`];
-        }
+        const affinity = affinitySetCookie(strategy, req.headers.cookie, backend.name);
+        if (affinity) outHeaders['set-cookie'] = [...[incoming.headers['set-cookie'] ?? []].flat(), affinity];
         res.writeHead(incoming.statusCode ?? 502, outHeaders);
         incoming.on('data', () => silence.refresh());
         incoming.pipe(res);
@@ -250,11 +238,11 @@ export function createBalancer(options) {
     get strategy() { return strategy; },
     /** Start the rotation at a place `random` picks, so a seeded check does not always find the same order. @param {() => number} random */
     shuffle(random) {
-      turn = Math.floor(random() * 1_000_000);
+      picker.shuffle(random);
     },
     /** @param {Strategy} next */
     setStrategy(next) {
-      if (!STRATEGIES.includes(next)) throw new Error(`unknown strategy "${next}"; use one of ${STRATEGIES.join(', ')}`);
+      if (!isStrategy(next)) throw new Error(`unknown strategy "${next}"; use one of ${STRATEGIES.join(', ')}`);
       strategy = next;
     },
     /** @param {number} port @param {string} [host] @returns {Promise<number>} */
@@ -376,23 +364,4 @@ function withoutCookie(header, name) {
   if (header === undefined) return undefined;
   const kept = header.split(';').filter((part) => part.split('=')[0]?.trim() !== name).map((part) => part.trim()).filter(Boolean);
   return kept.length ? kept.join('; ') : undefined;
-}
-
-/** @param {string | undefined} header @param {string} name */
-export function readCookie(header, name) {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return safeDecode(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
-
-/** A malformed %-escape (anyone can send one) reads as the raw text rather than throwing. @param {string} text */
-function safeDecode(text) {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

@@ -1,9 +1,10 @@
 // @ts-check
 import { Instance } from './instance.js';
 import { removeStaleDisks } from './instance-disk.js';
+import { MAX_INSTANCES, MIN_INSTANCES } from './rules.js';
 
-export const MAX_INSTANCES = 10;
-const NAMES = 'ABCDEFGHIJ'.split('');
+/** A, B, C…: one letter per instance the cluster may have. */
+const NAMES = Array.from({ length: MAX_INSTANCES }, (_, i) => String.fromCharCode(65 + i));
 
 /**
  * @typedef {object} ClusterOptions
@@ -15,7 +16,7 @@ const NAMES = 'ABCDEFGHIJ'.split('');
  *   it is told so; default: LAB_PORT when that names one
  * @property {(instance: Instance) => void} onState
  * @property {(instance: Instance, stream: 'stdout' | 'stderr', text: string) => void} onLog
- * @property {(event: { phase: string, instance?: string, reason?: string }) => void} onDeploy
+ * @property {(event: { phase: 'start' | 'instance' | 'failed' | 'done' | 'scaled', instance?: string, reason?: string }) => void} onDeploy
  */
 
 /** The set of app instances, named A…J, and the operations the lab offers on them. */
@@ -84,7 +85,7 @@ export class Cluster {
 
   /** Scale to exactly n instances, starting new ones in parallel and stopping the highest names. @param {number} n */
   async scale(n) {
-    if (!Number.isInteger(n) || n < 1 || n > MAX_INSTANCES) throw new Error(`instances must be a whole number from 1 to ${MAX_INSTANCES}, got ${n}`);
+    if (!Number.isInteger(n) || n < MIN_INSTANCES || n > MAX_INSTANCES) throw new Error(`instances must be a whole number from ${MIN_INSTANCES} to ${MAX_INSTANCES}, got ${n}`);
     const wanted = NAMES.slice(0, n);
     const removing = this.list().filter((i) => !wanted.includes(i.name));
     const adding = wanted.filter((name) => !this.instances.has(name)).map((name) => {

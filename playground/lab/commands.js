@@ -6,7 +6,8 @@
 
 /** @typedef {{ type: string, id?: string | number, [key: string]: unknown }} Command */
 
-const KNOWN = ['start', 'stop', 'instance', 'scale', 'deploy', 'strategy', 'user', 'traffic', 'burst', 'check', 'status', 'shutdown', 'tunnel'];
+/** Every command the supervisor carries out (the protocol's command schema must list the same). */
+export const COMMAND_TYPES = /** @type {const} */ (['start', 'stop', 'instance', 'scale', 'deploy', 'strategy', 'user', 'traffic', 'burst', 'check', 'status', 'shutdown', 'tunnel']);
 
 /**
  * @param {string} line
@@ -22,7 +23,7 @@ export function parseCommand(line) {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, error: 'a command must be a JSON object like {"type":"status"}' };
   if (typeof value.type !== 'string') return { ok: false, error: 'a command needs a string "type"' };
-  if (!KNOWN.includes(value.type)) return { ok: false, error: `unknown command type "${value.type}"; known: ${KNOWN.join(', ')}` };
+  if (!COMMAND_TYPES.includes(value.type)) return { ok: false, error: `unknown command type "${value.type}"; known: ${COMMAND_TYPES.join(', ')}` };
   return { ok: true, command: value };
 }
 

@@ -8,7 +8,7 @@
  * flushes the batch first, so the order of events is kept.
  */
 
-/** @typedef {Record<string, unknown> & { type: string }} LabEvent */
+/** @typedef {import('../protocol/lab-events.ts').LabEventInput} LabEventInput */
 
 const BATCHED = new Set(['request']);
 const FLUSH_MS = 20;
@@ -32,7 +32,7 @@ function flush() {
   write(text);
 }
 
-/** @param {LabEvent} event */
+/** @param {LabEventInput} event */
 export function emit(event) {
   const line = JSON.stringify({ ...event, t: Date.now() }) + '\n';
   if (!BATCHED.has(event.type)) {

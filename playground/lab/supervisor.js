@@ -25,6 +25,7 @@ import { loadChecks, randomSeed, runChecks, selectChecks } from './grader.js';
 import { freePort, portRange } from './ports.js';
 import { startRedis } from './redis/provider.js';
 import { startRedisTap } from './redis/tap.js';
+import { DEFAULT_ROUTES, MAX_BURST } from './rules.js';
 import { DEFAULT_USERS, startTraffic, VirtualUser } from './users.js';
 
 protectStdout();
@@ -46,7 +47,7 @@ const settings = {
   /** @type {import('./balancer.js').Strategy} */
   strategy: 'round-robin',
   entry: 'server.js',
-  routes: { login: '/login', visit: '/me', logout: '/logout' },
+  routes: { ...DEFAULT_ROUTES },
 };
 
 /** @type {Awaited<ReturnType<typeof startRedis>> | undefined} */
@@ -147,7 +148,7 @@ function startRedisSummary() {
     } catch {
       keys = null;
     }
-    const summary = { type: 'redis', backend: redis.backend, keys, ...tap.summary() };
+    const summary = { type: /** @type {const} */ ('redis'), backend: redis.backend, keys, ...tap.summary() };
     const key = JSON.stringify({ ...summary, type: undefined });
     if (key !== last) {
       last = key;
@@ -170,6 +171,7 @@ function applySettings(command) {
   cluster.configure({ entry: settings.entry });
 }
 
+/** @returns {import('../protocol/lab-events.ts').LabEventInput} */
 function snapshot() {
   return {
     type: 'status',
@@ -295,7 +297,7 @@ async function execute(command) {
     case 'burst': {
       const who = user(String(command.user ?? 'alice'));
       const count = number(command, 'count', 10);
-      if (count < 1 || count > 500) throw new Error('a burst is 1 to 500 requests');
+      if (!Number.isInteger(count) || count < 1 || count > MAX_BURST) throw new Error(`a burst is 1 to ${MAX_BURST} requests`);
       await Promise.all(Array.from({ length: count }, () => who.request(String(command.method ?? 'GET'), text(command, 'path'), command.body)));
       return;
     }

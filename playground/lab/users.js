@@ -2,6 +2,7 @@
 import { CookieJar } from './cookie-jar.js';
 import { labRequest } from './http-client.js';
 import { bodyJson, isDenied, isSuccess, namedIn } from './identity.js';
+import { MAX_TRAFFIC_RPS } from './rules.js';
 
 export const DEFAULT_USERS = ['alice', 'bob', 'carol'];
 
@@ -117,7 +118,7 @@ export class VirtualUser {
  * @param {{ users: VirtualUser[], rps: number }} options
  */
 export function startTraffic({ users, rps }) {
-  if (!(rps > 0 && rps <= 200)) throw new Error(`traffic rate must be between 1 and 200 requests per second, got ${rps}`);
+  if (!(rps > 0 && rps <= MAX_TRAFFIC_RPS)) throw new Error(`traffic rate must be between 1 and ${MAX_TRAFFIC_RPS} requests per second, got ${rps}`);
   if (users.length === 0) throw new Error('traffic needs at least one user');
   let stopped = false;
   let inflight = 0;

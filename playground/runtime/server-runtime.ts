@@ -1,7 +1,11 @@
-import { HEARTBEAT_MS, MISSED_HEARTBEATS } from './heartbeat.ts';
-import { PendingReplies } from './pending-replies.ts';
-import type { LabCommand, LabEvent, LabFile, OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
-import type { HostMessage, LabCloseCode } from '../server/lab-protocol.ts';
+import { HEARTBEAT_MS, MISSED_HEARTBEATS } from '../protocol/heartbeat.ts';
+import { PendingReplies } from '../protocol/pending-replies.ts';
+import type { LabCommand } from '../protocol/lab-commands.ts';
+import type { LabEvent } from '../protocol/lab-events.ts';
+import { readHostMessage } from '../protocol/read-messages.ts';
+import type { LabFile } from '../protocol/lab-file.ts';
+import type { OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
+import type { HostMessage, LabCloseCode } from '../protocol/host-messages.ts';
 
 /** Close codes after which the lab is not rebuilt without the learner asking (the host ended it on purpose). */
 const DELIBERATE: ReadonlySet<LabCloseCode> = new Set(['idle', 'limit']);
@@ -100,20 +104,16 @@ export class ServerRuntime implements Runtime {
   }
 
   private receive(raw: string): void {
-    let message: HostMessage;
-    try {
-      message = JSON.parse(raw) as HostMessage;
-    } catch {
-      return;
-    }
+    const message = readHostMessage(raw);
+    if (!message) return;
     switch (message.op) {
       case 'heartbeat':
         break;
       case 'event':
-        this.emit(message.event as LabEvent);
+        this.emit(message.event);
         break;
       case 'reply':
-        this.replies.settle({ type: 'reply', id: message.id, ok: message.ok, error: message.error });
+        this.replies.settle(message);
         break;
       case 'opened':
         this.host = message.host;

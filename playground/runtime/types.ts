@@ -4,22 +4,10 @@
  * this interface.
  */
 
-export interface LabFile {
-  path: string;
-  content: string;
-}
-
-/** An event from the lab supervisor (see docs/ARCHITECTURE.md, "Protocol"). */
-export interface LabEvent {
-  type: string;
-  t: number;
-  [key: string]: unknown;
-}
-
-export interface LabCommand {
-  type: string;
-  [key: string]: unknown;
-}
+import type { LabCommand } from '../protocol/lab-commands.ts';
+import type { LabEvent } from '../protocol/lab-events.ts';
+import type { LabFile } from '../protocol/lab-file.ts';
+import type { LabSettings } from '../protocol/lesson-schema.ts';
 
 export type RuntimeStatus =
   | { state: 'idle' }
@@ -38,7 +26,7 @@ export interface OpenLabRequest {
   lesson: string;
   files: LabFile[];
   /** The lesson's lab settings and checks. The lab host uses its own copies; an in-browser sandbox needs these. */
-  lab?: import('../../src/lessons/schema.ts').LabSettings;
+  lab?: LabSettings;
   checks?: string;
 }
 

@@ -3,12 +3,16 @@
  * prebuilt snapshot (no npm install), the supervisor runs as a process in the container, and its events are read
  * from the process output. Only the few calls below touch the WebContainer API, so a faithful fake can stand in.
  */
-import type { LabSettings } from '../../src/lessons/schema.ts';
-import { LineSplitter } from './line-splitter.ts';
-import { PendingReplies } from './pending-replies.ts';
+import type { LabSettings } from '../protocol/lesson-schema.ts';
+import { LineSplitter } from '../protocol/line-splitter.ts';
+import { PendingReplies } from '../protocol/pending-replies.ts';
 import { createRelaySession, RelayBridge, type RelayAccess } from './redis-relay-bridge.ts';
-import { startCommand } from './start-command.ts';
-import type { LabCommand, LabEvent, LabFile, OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
+import { startCommand } from '../protocol/start-command.ts';
+import type { LabCommand } from '../protocol/lab-commands.ts';
+import type { LabEvent } from '../protocol/lab-events.ts';
+import { readLabEvent } from '../protocol/read-messages.ts';
+import type { LabFile } from '../protocol/lab-file.ts';
+import type { OpenLabRequest, Runtime, RuntimeStatus } from './types.ts';
 
 /** The part of @webcontainer/api this runtime uses. */
 export interface ContainerProcess {
@@ -146,15 +150,7 @@ export class WebContainerRuntime implements Runtime {
   }
 
   private receive(line: string): void {
-    let event: LabEvent | undefined;
-    if (line.startsWith('{')) {
-      try {
-        const parsed = JSON.parse(line) as LabEvent;
-        if (typeof parsed.t === 'number' && typeof parsed.type === 'string') event = parsed;
-      } catch {
-        event = undefined;
-      }
-    }
+    const event = readLabEvent(line);
     if (!event) {
       // The terminal echoes what is written to the process, including the tunnel's bytes: not worth showing.
       if (line.startsWith('{"type":"tunnel"')) return;
@@ -165,7 +161,7 @@ export class WebContainerRuntime implements Runtime {
       this.bridge?.handle(event);
       return;
     }
-    this.replies.settle(event);
+    if (event.type === 'reply') this.replies.settle(event);
     this.dispatch(event);
   }
 

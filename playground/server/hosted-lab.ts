@@ -5,11 +5,12 @@
  */
 import path from 'node:path';
 import type { LabLimits } from './host-config.ts';
-import { LabProcess, removeLabDir, type LabEvent } from './lab-process.ts';
+import type { LabEvent } from '../protocol/lab-events.ts';
+import { LabProcess, removeLabDir } from './lab-process.ts';
 import { LabResources } from './lab-resources.ts';
 import { labBaseEnv, sandboxCommand, type IsolationChoice } from './lab-sandbox.ts';
 import type { SlotPool } from './lab-slots.ts';
-import type { LabFile } from './lessons.ts';
+import type { LabFile } from '../protocol/lab-file.ts';
 import type { LabWatchdog, LimitHit } from './lab-watchdog.ts';
 import { killQuietly, pidsOfLabs } from './proc-scan.ts';
 import { removeOwner } from './stale-labs.ts';
@@ -71,7 +72,7 @@ export async function openHostedLab(context: HostedLabContext, files: LabFile[],
   // The supervisor reports pids as its sandbox sees them; the watchdog names processes with this map.
   const names = new Map<number, string>();
   lab.on('event', (event: LabEvent) => {
-    if (event.type === 'process' && typeof event.pid === 'number' && typeof event.name === 'string') names.set(event.pid, event.name === 'redis' ? 'Redis' : `instance ${event.name}`);
+    if (event.type === 'process' && event.role !== 'balancer' && typeof event.pid === 'number') names.set(event.pid, event.name === 'redis' ? 'Redis' : `instance ${event.name}`);
   });
   const made = resources as LabResources | undefined;
   const unwatch = lab.pid

@@ -5,23 +5,19 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineSplitter } from '../runtime/line-splitter.ts';
-import { PendingReplies } from '../runtime/pending-replies.ts';
+import { LineSplitter } from '../protocol/line-splitter.ts';
+import { PendingReplies } from '../protocol/pending-replies.ts';
 import { writeConfined } from './confined-files.ts';
 import { removeOwner, writeOwner } from './stale-labs.ts';
-import type { LabFile } from './lessons.ts';
+import type { LabCommand } from '../protocol/lab-commands.ts';
+import { parseLabEvent, type LabEvent } from '../protocol/lab-events.ts';
+import type { LabFile } from '../protocol/lab-file.ts';
 
 export const SUPERVISOR = fileURLToPath(new URL('../lab/supervisor.js', import.meta.url));
 const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
 /** The longest line the host reads from a supervisor: events are far smaller; anything longer is not one. */
 const MAX_EVENT_CHARS = 2 * 1024 * 1024;
 const MAX_STDERR_CHARS = 16 * 1024;
-
-export interface LabEvent {
-  type: string;
-  t: number;
-  [key: string]: unknown;
-}
 
 export interface LabProcessOptions {
   files: LabFile[];
@@ -165,21 +161,19 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
   }
 
   private receive(line: string): void {
-    let event: LabEvent;
-    try {
-      event = JSON.parse(line) as LabEvent;
-    } catch {
-      this.emit('stderr', `unparseable supervisor output: ${line.slice(0, 200)}`);
+    const parsed = parseLabEvent(line);
+    if (!parsed.ok) {
+      this.emit('stderr', `the lab supervisor wrote ${parsed.error}; the host dropped it`);
       return;
     }
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) return;
-    if (event.type === 'ready' && typeof event.balancerPort === 'number') this.balancerPort = event.balancerPort;
-    this.replies.settle(event);
+    const { event } = parsed;
+    if (event.type === 'ready') this.balancerPort = event.balancerPort;
+    if (event.type === 'reply') this.replies.settle(event);
     this.emit('event', event);
   }
 
   /** Send a command; resolves when the supervisor has carried it out. */
-  send(command: { type: string; [key: string]: unknown }): Promise<void> {
+  send(command: LabCommand): Promise<void> {
     const child = this.child;
     if (!child?.stdin?.writable) return Promise.reject(new Error('the lab is not running'));
     return this.replies.request((id) => {
@@ -192,7 +186,9 @@ export class LabProcess extends EventEmitter<{ event: [LabEvent]; exit: [number 
     this.child?.stdin?.write(text);
   }
 
-  /** Resolve with the first event matching the predicate. */
+  /** Resolve with the first event matching the predicate (a type guard gives the event its type). */
+  waitFor<E extends LabEvent>(predicate: (event: LabEvent) => event is E, timeoutMs?: number): Promise<E>;
+  waitFor(predicate: (event: LabEvent) => boolean, timeoutMs?: number): Promise<LabEvent>;
   waitFor(predicate: (event: LabEvent) => boolean, timeoutMs = 10_000): Promise<LabEvent> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -247,7 +247,7 @@ describe('lesson variants stay out of the site', () => {
   it('no built file carries a variant, and the lab host serves none of them', async () => {
     const { readdirSync, readFileSync, statSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const { lessonFolders, loadLesson, loadVariants } = await import('../../playground/server/lessons.ts');
+    const { lessonFolders, loadLesson, loadVariants } = await import('../../playground/course/lessons.ts');
     const { projectRoot } = await import('./helpers.ts');
     const notes: string[] = [];
     for (const folder of await lessonFolders()) for (const v of await loadVariants(await loadLesson(folder))) notes.push(v.note);

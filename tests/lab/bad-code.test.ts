@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { app, get, PACKAGE_JSON, startLab } from './helpers.ts';
+import { app, asInstance, eventOf, get, PACKAGE_JSON, startLab } from './helpers.ts';
 
 // Learner code misbehaves on instance B only, so we can also see the balancer route around it.
 const onB = (code: string) => app(`if (id === 'B') { ${code} }`);
@@ -7,7 +7,7 @@ const onB = (code: string) => app(`if (id === 'B') { ${code} }`);
 describe('broken learner code', () => {
   it('an exception at start-up marks the instance crashed with the error, and traffic avoids it', async () => {
     const { lab, waitForState, state } = await startLab(onB(`throw new Error('database password missing');`));
-    const crashed = await waitForState('B', 'crashed');
+    const crashed = asInstance(await waitForState('B', 'crashed'));
     // The learner's line first, then the error, then what the supervisor saw.
     expect(crashed.reason).toMatch(/^server\.js:3:\d+: Error: database password missing \(exited with code 1 while starting\)$/);
     expect(crashed.lastLines).toEqual(expect.arrayContaining([expect.stringMatching(/database password missing/)]));
@@ -28,7 +28,7 @@ describe('broken learner code', () => {
 
   it('an instance that exits on its own is crashed with its exit code', async () => {
     const { waitForState } = await startLab(onB(`console.error('bye'); process.exit(3);`));
-    const crashed = await waitForState('B', 'crashed');
+    const crashed = asInstance(await waitForState('B', 'crashed'));
     expect(crashed.reason).toBe('bye (exited with code 3 while starting)');
     expect(crashed.exitCode).toBe(3);
   });
@@ -56,8 +56,8 @@ describe('broken learner code', () => {
   it('megabytes of output are bounded and the drop is reported', async () => {
     const flood = `if (id === 'A') { const line = 'x'.repeat(1000); for (let i = 0; i < 5000; i++) console.log(line + i); }`;
     const { lab, events, until } = await startLab(app(flood), { start: { instances: 1 } });
-    await until((e) => e.type === 'log' && /lines of output dropped/.test(String(e.text)), 5000);
-    const logged = events.filter((e) => e.type === 'log' && e.name === 'A').reduce((sum, e) => sum + String(e.text).length, 0);
+    await until(eventOf('log', (e) => /lines of output dropped/.test(e.text)), 5000);
+    const logged = events.filter(eventOf('log', (e) => e.name === 'A')).reduce((sum, e) => sum + e.text.length, 0);
     expect(logged).toBeLessThan(200 * 1024);
     expect((await get(lab.balancerPort)).status).toBe(200);
   });

@@ -8,8 +8,10 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { CookieJar } from '../../playground/lab/cookie-jar.js';
-import { LabProcess, type LabEvent } from '../../playground/server/lab-process.ts';
-import { eventually, PACKAGE_JSON } from './helpers.ts';
+import { LabProcess } from '../../playground/server/lab-process.ts';
+import type { LabEvent, LabEventOf } from '../../playground/protocol/lab-events.ts';
+import type { CommandOf } from '../../playground/protocol/lab-commands.ts';
+import { eventOf, eventually, PACKAGE_JSON } from './helpers.ts';
 
 /** A client address the balancer sees that is neither its own nor the instances' (all of 127/8 is loopback). */
 const CLIENT = '127.0.0.5';
@@ -68,7 +70,7 @@ interface Lab {
   port: number;
 }
 
-async function startLab(env: Record<string, string>, start: Record<string, unknown>): Promise<Lab> {
+async function startLab(env: Record<string, string>, start: Omit<CommandOf<'start'>, 'type'>): Promise<Lab> {
   const lab = await LabProcess.create({ files: APP, env });
   const events: LabEvent[] = [];
   lab.on('event', (event) => events.push(event));
@@ -105,9 +107,9 @@ const json = <T = Record<string, unknown>>(reply: Reply) => JSON.parse(reply.bod
 const setCookies = (reply: Reply) => [reply.headers['set-cookie'] ?? []].flat();
 
 /** A virtual user's command, and the `user` event it produced. */
-async function user(lab: Lab, command: Record<string, unknown>): Promise<LabEvent> {
+async function user(lab: Lab, command: Omit<CommandOf<'user'>, 'type'>): Promise<LabEventOf<'user'>> {
   await lab.lab.send({ type: 'user', ...command });
-  const event = lab.events.filter((e) => e.type === 'user' && e.user === command.user).at(-1);
+  const event = lab.events.filter(eventOf('user', (e) => e.user === command.user)).at(-1);
   if (!event) throw new Error(`no user event for ${JSON.stringify(command)}`);
   return event;
 }

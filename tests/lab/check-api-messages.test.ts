@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { LabEvent } from '../../playground/server/lab-process.ts';
-import { get, PACKAGE_JSON, startLab, type TestLab } from './helpers.ts';
+import { eventOf, get, PACKAGE_JSON, startLab, type TestLab } from './helpers.ts';
 
 async function grade(lab: TestLab) {
   const before = lab.events.length;
   await lab.lab.send({ type: 'check' });
-  return lab.events.slice(before).find((e) => e.type === 'checks') as LabEvent & { tests: { name: string; status: string; message: string }[] };
+  const report = lab.events.slice(before).find(eventOf('checks'));
+  if (!report) throw new Error('the check run ended without a report');
+  return report;
 }
 
 describe('what an instance is given', () => {

@@ -2,12 +2,12 @@ import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { app, get, startLab } from './helpers.ts';
+import { app, get, startLab, type ProcessOf } from './helpers.ts';
 
 describe('rolling deploy', () => {
   it('replaces every instance under steady traffic without a failed request', async () => {
     const { lab, events } = await startLab(app());
-    const pidsBefore = new Map(events.filter((e) => e.type === 'process' && e.state === 'up' && e.role === 'instance').map((e) => [e.name, e.pid]));
+    const pidsBefore = new Map(events.filter((e): e is ProcessOf<'instance'> => e.type === 'process' && e.state === 'up' && e.role === 'instance').map((e) => [e.name, e.pid]));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     let running = true;
     const failures: string[] = [];
@@ -34,7 +34,7 @@ describe('rolling deploy', () => {
     expect(failures).toEqual([]);
     const phases = events.filter((e) => e.type === 'deploy').map((e) => `${String(e.phase)}${e.instance ? ` ${String(e.instance)}` : ''}`);
     expect(phases).toEqual(['start', 'instance A', 'instance B', 'instance C', 'done']);
-    const pidsAfter = new Map(events.filter((e) => e.type === 'process' && e.state === 'up' && e.role === 'instance').map((e) => [e.name, e.pid]));
+    const pidsAfter = new Map(events.filter((e): e is ProcessOf<'instance'> => e.type === 'process' && e.state === 'up' && e.role === 'instance').map((e) => [e.name, e.pid]));
     for (const name of ['A', 'B', 'C']) expect(pidsAfter.get(name)).not.toBe(pidsBefore.get(name));
   });
 

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabSession } from '../../playground/client/lab-session.ts';
 import { LabStore, type UserResultView } from '../../playground/client/lab-store.ts';
 import { ServerRuntime } from '../../playground/runtime/server-runtime.ts';
-import type { LabFile } from '../../playground/runtime/types.ts';
-import { loadLesson } from '../../playground/server/lessons.ts';
+import type { LabFile } from '../../playground/protocol/lab-file.ts';
+import { loadLesson } from '../../playground/course/lessons.ts';
 import { spawnStart, type StartedServer } from '../../scripts/lib/spawn-start.ts';
 
 let site: string;

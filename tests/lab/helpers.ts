@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { afterEach } from 'vitest';
 import path from 'node:path';
-import { LabProcess, type LabEvent, type LabProcessOptions } from '../../playground/server/lab-process.ts';
+import { LabProcess, type LabProcessOptions } from '../../playground/server/lab-process.ts';
+import type { LabEvent, LabEventOf, LabEventType, ProcessState } from '../../playground/protocol/lab-events.ts';
+import type { CommandOf } from '../../playground/protocol/lab-commands.ts';
 import { slotsDir } from '../../playground/server/lab-slots.ts';
-import type { LabFile } from '../../playground/server/lessons.ts';
+import type { LabFile } from '../../playground/protocol/lab-file.ts';
 
 export const PACKAGE_JSON: LabFile = { path: 'package.json', content: '{ "type": "module" }\n' };
 
@@ -27,13 +29,29 @@ http.createServer((req, res) => {
   ];
 }
 
+/** A type guard for events of one `type` that also pass `where` (given the narrowed event), for `find`, `filter`, `waitFor` and `until`. */
+export function eventOf<T extends LabEventType>(type: T, where?: (event: LabEventOf<T>) => boolean): (event: LabEvent) => event is LabEventOf<T> {
+  // The one cast: `event.type === type` is what makes it a LabEventOf<T>, which TypeScript cannot follow through a generic.
+  return (event): event is LabEventOf<T> => event.type === type && (!where || where(event as LabEventOf<T>));
+}
+
+/** The process event of one role: an instance, Redis or the balancer. */
+export type ProcessOf<R extends LabEventOf<'process'>['role']> = Extract<LabEventOf<'process'>, { role: R }>;
+
+/** A process event that must be an instance's (the fields only instances report: `lastLines`, `exitCode`, …). */
+export function asInstance(event: LabEventOf<'process'>): ProcessOf<'instance'> {
+  if (event.role !== 'instance') throw new Error(`expected an instance's process event, got the ${event.role}'s`);
+  return event;
+}
+
 export interface TestLab {
   lab: LabProcess;
   events: LabEvent[];
   /** Latest known state of each process by name. */
-  state(name: string): string | undefined;
-  waitForState(name: string, state: string, timeoutMs?: number): Promise<LabEvent>;
+  state(name: string): ProcessState | undefined;
+  waitForState(name: string, state: ProcessState, timeoutMs?: number): Promise<LabEventOf<'process'>>;
   /** The first event, past or future, that matches. */
+  until<E extends LabEvent>(predicate: (event: LabEvent) => event is E, timeoutMs?: number): Promise<E>;
   until(predicate: (event: LabEvent) => boolean, timeoutMs?: number): Promise<LabEvent>;
 }
 
@@ -42,28 +60,31 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((lab) => lab.destroy()));
 });
 
-export async function startLab(files: LabFile[], options: Partial<LabProcessOptions> & { start?: Record<string, unknown> } = {}): Promise<TestLab> {
+export async function startLab(files: LabFile[], options: Partial<LabProcessOptions> & { start?: Omit<CommandOf<'start'>, 'type'> | null } = {}): Promise<TestLab> {
   const lab = await LabProcess.create({ files, ...options });
   open.push(lab);
   const events: LabEvent[] = [];
-  const states = new Map<string, string>();
+  const states = new Map<string, ProcessState>();
   lab.on('event', (event) => {
     events.push(event);
-    if (event.type === 'process') states.set(String(event.name), String(event.state));
+    if (event.type === 'process') states.set(event.name, event.state);
   });
   if (options.start !== null) await lab.send({ type: 'start', instances: 3, ...options.start });
+  function until<E extends LabEvent>(predicate: (event: LabEvent) => event is E, timeoutMs?: number): Promise<E>;
+  function until(predicate: (event: LabEvent) => boolean, timeoutMs?: number): Promise<LabEvent>;
+  function until(predicate: (event: LabEvent) => boolean, timeoutMs = 10_000): Promise<LabEvent> {
+    const past = events.find(predicate);
+    return past ? Promise.resolve(past) : lab.waitFor(predicate, timeoutMs);
+  }
   return {
     lab,
     events,
-    until: (predicate, timeoutMs = 10_000) => {
-      const past = events.find(predicate);
-      return past ? Promise.resolve(past) : lab.waitFor(predicate, timeoutMs);
-    },
+    until,
     state: (name) => states.get(name),
     waitForState: (name, state, timeoutMs = 10_000) => {
-      const already = [...events].reverse().find((e) => e.type === 'process' && e.name === name);
+      const already = [...events].reverse().find(eventOf('process', (e) => e.name === name));
       if (already?.state === state) return Promise.resolve(already);
-      return lab.waitFor((e) => e.type === 'process' && e.name === name && e.state === state, timeoutMs);
+      return lab.waitFor(eventOf('process', (e) => e.name === name && e.state === state), timeoutMs);
     },
   };
 }

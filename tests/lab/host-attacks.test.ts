@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLesson } from '../../playground/server/lessons.ts';
+import { loadLesson } from '../../playground/course/lessons.ts';
 import { app, eventually, processesOfLab } from './helpers.ts';
 import { connect, LAB_FOLDERS, logText, openAndStart, type Message, type Tab } from './host-support.ts';
 import {

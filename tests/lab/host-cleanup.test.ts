@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLesson } from '../../playground/server/lessons.ts';
+import { loadLesson } from '../../playground/course/lessons.ts';
 import { FIRST_SLOT_UID } from '../../playground/server/lab-slots.ts';
 import { listProcesses } from '../../playground/server/proc-scan.ts';
 import { eventually, processesOfLab, slotLocksOf } from './helpers.ts';

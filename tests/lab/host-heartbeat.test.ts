@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { ServerRuntime } from '../../playground/runtime/server-runtime.ts';
 import type { RuntimeStatus } from '../../playground/runtime/types.ts';
-import { loadLesson } from '../../playground/server/lessons.ts';
+import { loadLesson } from '../../playground/course/lessons.ts';
 import { eventually, processesOfLab } from './helpers.ts';
 import { connect, openAndStart, startHost } from './host-support.ts';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLesson } from '../../playground/server/lessons.ts';
+import { loadLesson } from '../../playground/course/lessons.ts';
 import { eventually, processesOfLab, slotLocksOf } from './helpers.ts';
 import { connect, openAndStart } from './host-support.ts';
 import { refusedHost, runHost } from './host-process.ts';

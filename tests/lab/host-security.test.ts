@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { confinedPath, PathRefused, writeConfined } from '../../playground/server/confined-files.ts';
-import { LIMITS } from '../../playground/server/lab-protocol.ts';
+import { LIMITS } from '../../playground/protocol/host-messages.ts';
 import { app, eventually } from './helpers.ts';
 import { connect, LAB_FOLDERS, logText, openAndStart, startHost, type Message } from './host-support.ts';
 

@@ -16,9 +16,10 @@ import { Cluster } from '../../playground/lab/cluster.js';
 import { describeCrash, noNotes, shorten } from '../../playground/lab/exit-reason.js';
 import { Instance } from '../../playground/lab/instance.js';
 import { anyFreePort } from '../../playground/lab/ports.js';
-import { LabProcess, type LabEvent, type LabProcessOptions } from '../../playground/server/lab-process.ts';
-import type { LabFile } from '../../playground/server/lessons.ts';
-import { eventually, get, PACKAGE_JSON } from './helpers.ts';
+import { LabProcess, type LabProcessOptions } from '../../playground/server/lab-process.ts';
+import type { LabEvent, ProcessState } from '../../playground/protocol/lab-events.ts';
+import type { LabFile } from '../../playground/protocol/lab-file.ts';
+import { eventOf, eventually, get, PACKAGE_JSON, type ProcessOf } from './helpers.ts';
 
 const FAST = { LAB_STARTUP_TIMEOUT_MS: '1500' };
 
@@ -26,8 +27,8 @@ interface Lab {
   lab: LabProcess;
   app: string;
   events: LabEvent[];
-  /** The next (or latest, if it is already so) process event of `name` in `state`. */
-  waitForState(name: string, state: string, timeoutMs?: number): Promise<LabEvent>;
+  /** The next (or latest, if it is already so) process event of instance `name` in `state`. */
+  waitForState(name: string, state: ProcessState, timeoutMs?: number): Promise<ProcessOf<'instance'>>;
 }
 
 /** A lab that goes away with the test that started it. */
@@ -47,9 +48,10 @@ async function open(
     app: path.join(lab.dir, 'app'),
     events,
     waitForState: (name, state, timeoutMs = 10_000) => {
-      const latest = [...events].reverse().find((e) => e.type === 'process' && e.name === name);
+      const ofName = (e: LabEvent): e is ProcessOf<'instance'> => e.type === 'process' && e.role === 'instance' && e.name === name;
+      const latest = [...events].reverse().find(ofName);
       if (latest?.state === state) return Promise.resolve(latest);
-      return lab.waitFor((e) => e.type === 'process' && e.name === name && e.state === state, timeoutMs);
+      return lab.waitFor((e): e is ProcessOf<'instance'> => ofName(e) && e.state === state, timeoutMs);
     },
   };
 }
@@ -131,7 +133,7 @@ http.createServer((req, res) => {
     const crashed = await waitForState('A', 'crashed');
     expect(crashed.reason).toMatch(/^server\.js:5:\d+: Error: boom on A \(exited with code 1\)$/);
     await eventually(() => disks(app).length === 0, 'the crashed instance\'s disk to be removed');
-    const logged = events.filter((e) => e.type === 'log' && e.name === 'A').map((e) => String(e.text));
+    const logged = events.filter(eventOf('log', (e) => e.name === 'A')).map((e) => String(e.text));
     expect(logged).toContain(`running ${app}/server.js`);
     expect(logged.join('\n')).not.toMatch(/\.instances/);
   });
@@ -207,7 +209,7 @@ server.listen(process.env.PORT);
     (first.id === 'B' ? first : second).client.emit('block');
     const unhealthy = await waitForState('B', 'unhealthy', 10_000);
     expect(unhealthy.reason).toBe('did not react to the balancer for 3 s: its event loop is blocked (an endless loop, heavy synchronous work?)');
-    expect([...events].reverse().find((e) => e.type === 'process' && e.name === 'A')?.state).toBe('up');
+    expect([...events].reverse().find(eventOf('process', (e) => e.name === 'A'))?.state).toBe('up');
   });
 });
 

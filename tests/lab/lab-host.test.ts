@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { originAllowed } from '../../playground/server/lab-host.ts';
-import { loadLesson } from '../../playground/server/lessons.ts';
+import { loadLesson } from '../../playground/course/lessons.ts';
 import { eventually, processesOfLab } from './helpers.ts';
 import { connect, startHost, type Message } from './host-support.ts';
 

@@ -8,8 +8,10 @@
  */
 import { describe, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { LabProcess, type LabEvent } from '../../playground/server/lab-process.ts';
-import { eventually, get, PACKAGE_JSON } from './helpers.ts';
+import { LabProcess } from '../../playground/server/lab-process.ts';
+import type { Strategy } from '../../playground/lab/rules.js';
+import type { LabEvent } from '../../playground/protocol/lab-events.ts';
+import { eventOf, eventually, get, PACKAGE_JSON } from './helpers.ts';
 
 const APP = [
   PACKAGE_JSON,
@@ -32,7 +34,7 @@ server.listen(Number(process.env.PORT));
 ];
 
 /** Run `body` against a fresh lab of three instances behind `strategy`; the lab is gone afterwards. */
-async function withLab(strategy: string, body: (lab: LabProcess, events: LabEvent[]) => Promise<void>): Promise<void> {
+async function withLab(strategy: Strategy, body: (lab: LabProcess, events: LabEvent[]) => Promise<void>): Promise<void> {
   const lab = await LabProcess.create({ files: APP });
   const events: LabEvent[] = [];
   lab.on('event', (event) => events.push(event));
@@ -60,7 +62,7 @@ function pollingClient(port: number, reconnection: boolean): Socket {
   });
 }
 
-const socketIoRequests = (events: LabEvent[]) => events.filter((e) => e.type === 'request' && String(e.path).startsWith('/socket.io/'));
+const socketIoRequests = (events: LabEvent[]) => events.filter(eventOf('request', (e) => String(e.path).startsWith('/socket.io/')));
 
 /** engine.io-client's error for a failed poll carries the HTTP status as its description. */
 type PollError = Error & { description?: unknown };

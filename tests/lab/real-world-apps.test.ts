@@ -7,9 +7,10 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { io as connect, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { LabEvent } from '../../playground/server/lab-process.ts';
-import { loadLesson, loadVariants, type LabFile } from '../../playground/server/lessons.ts';
-import { eventually, get, PACKAGE_JSON, startLab, type TestLab } from './helpers.ts';
+import type { LabEvent } from '../../playground/protocol/lab-events.ts';
+import { loadLesson, loadVariants } from '../../playground/course/lessons.ts';
+import type { LabFile } from '../../playground/protocol/lab-file.ts';
+import { eventOf, eventually, get, PACKAGE_JSON, startLab, type ProcessOf, type TestLab } from './helpers.ts';
 
 const serverJs = (content: string): LabFile[] => [PACKAGE_JSON, { path: 'server.js', content }];
 
@@ -108,7 +109,7 @@ function next<T>(socket: Socket, event: string, ms = 3000): Promise<T> {
 
 /** "A up, B up, C up", with the reason of any instance that is not up. */
 function instanceStates(events: LabEvent[]): string {
-  const latest = new Map<string, LabEvent>();
+  const latest = new Map<string, ProcessOf<'instance'>>();
   for (const e of events) if (e.type === 'process' && e.role === 'instance') latest.set(String(e.name), e);
   return [...latest.values()].map((e) => `${String(e.name)} ${String(e.state)}${e.state === 'up' ? '' : ` (${String(e.reason)})`}`).join(', ');
 }
@@ -145,7 +146,7 @@ describe('real-world apps in the lab', () => {
     // Three WebSocket clients, three turns of the round-robin: one on each instance.
     const clients = await Promise.all([0, 1, 2].map(() => client(lab.balancerPort, { transports: ['websocket'] })));
     expect(clients.map((c) => c.instance).sort()).toEqual(['A', 'B', 'C']);
-    expect(events.filter((e) => e.type === 'request' && e.method === 'UPGRADE' && e.status === 101).map((e) => e.instance).sort()).toEqual(['A', 'B', 'C']);
+    expect(events.filter(eventOf('request', (e) => e.method === 'UPGRADE' && e.status === 101)).map((e) => e.instance).sort()).toEqual(['A', 'B', 'C']);
     for (const c of clients) expect(await c.socket.timeout(2000).emitWithAck('whoami')).toBe(c.instance);
 
     // One speaks; the clients held by the two other instances hear it through Redis.
@@ -178,7 +179,7 @@ describe('real-world apps in the lab', () => {
     alice!.socket.emit('chat', 'over polling');
     expect(await heard).toEqual({ text: 'over polling', from: alice!.instance });
 
-    const polls = events.filter((e) => e.type === 'request' && String(e.path).startsWith('/socket.io/'));
+    const polls = events.filter(eventOf('request', (e) => String(e.path).startsWith('/socket.io/')));
     expect(polls.filter((e) => e.status !== 200).map((e) => `${String(e.method)} ${String(e.path)} → ${String(e.status)} from ${String(e.instance)}`)).toEqual([]);
     expect(new Set(polls.map((e) => e.instance))).toEqual(new Set([alice!.instance, bob!.instance]));
     expect(alice!.socket.connected && bob!.socket.connected).toBe(true);
@@ -209,7 +210,7 @@ describe('real-world apps in the lab', () => {
   it('node:cluster inside one instance: both workers answer through the balancer, and killing the instance leaves no worker behind', { timeout: 30_000 }, async () => {
     const { lab, events, waitForState } = await startLab(CLUSTER_APP, { start: { instances: 1 } });
     expect(instanceStates(events)).toBe('A up');
-    const primary = Number([...events].reverse().find((e) => e.type === 'process' && e.name === 'A' && e.state === 'up')?.pid);
+    const primary = Number([...events].reverse().find((e): e is ProcessOf<'instance'> => e.type === 'process' && e.role === 'instance' && e.name === 'A' && e.state === 'up')?.pid);
     expect(primary).toBeGreaterThan(0);
 
     // Parallel requests open several connections to the instance; its primary hands them to the workers in turn.
@@ -255,7 +256,7 @@ describe('real-world apps in the lab', () => {
     expect(refused.headers['ratelimit-policy']).toMatch(/q=10; w=3/);
 
     // express-rate-limit reports misconfigurations (trust proxy, keyGenerator, headers) on the console.
-    const logs = events.filter((e) => e.type === 'log' && /ERR_ERL_|WRN_ERL_|ValidationError/.test(String(e.text))).map((e) => `${String(e.name)}: ${String(e.text)}`);
+    const logs = events.filter(eventOf('log', (e) => /ERR_ERL_|WRN_ERL_|ValidationError/.test(String(e.text)))).map((e) => `${String(e.name)}: ${String(e.text)}`);
     expect(logs).toEqual([]);
   });
 });

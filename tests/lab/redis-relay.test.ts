@@ -16,13 +16,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitForPort } from '../../playground/lab/ports.js';
 import { startTunnel } from '../../playground/lab/redis/tunnel.js';
 import { buildSandboxSnapshot } from '../../playground/build/sandbox-snapshot.ts';
-import type { LabEvent } from '../../playground/runtime/types.ts';
+import type { LabEvent } from '../../playground/protocol/lab-events.ts';
 import { createRelaySession, RelayBridge, type RelayAccess } from '../../playground/runtime/redis-relay-bridge.ts';
 import { WebContainerRuntime, type ContainerApi } from '../../playground/runtime/webcontainer-runtime.ts';
 import { attachRedisRelay, type RedisRelayOptions, type RelaySessionInfo } from '../../playground/server/redis-relay.ts';
-import { loadLesson } from '../../playground/server/lessons.ts';
+import { loadLesson } from '../../playground/course/lessons.ts';
 import { FakeWebContainer } from '../support/fake-webcontainer.ts';
-import { eventually } from './helpers.ts';
+import { eventOf, eventually, type ProcessOf } from './helpers.ts';
 
 const run = promisify(execFile);
 const CHECK = new URL('../../scripts/check.ts', import.meta.url).pathname;
@@ -223,9 +223,9 @@ describe('the in-browser sandbox (WebContainer fake, real supervisor, real page 
   it('uses the lab host\'s Redis over the page, passes the checks, and ends the session with the lab', { timeout: 120_000 }, async () => {
     const relay = await startRelay();
     const events = await openAndCheck(relay.origin);
-    const up = events.find((e) => e.type === 'process' && e.name === 'redis' && e.state === 'up');
+    const up = events.find((e): e is ProcessOf<'redis'> => e.type === 'process' && e.role === 'redis' && e.state === 'up');
     expect(up?.backend).toBe('hosted');
-    expect(events.find((e) => e.type === 'user' && e.action === 'login')?.status).toBe(200);
+    expect(events.find(eventOf('user', (e) => e.action === 'login'))?.status).toBe(200);
     const report = events.find((e) => e.type === 'checks');
     expect((report?.tests as { name: string; status: string }[]).filter((t) => t.status !== 'pass')).toEqual([]);
     expect(report?.status).toBe('pass');
@@ -239,7 +239,7 @@ describe('the in-browser sandbox (WebContainer fake, real supervisor, real page 
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((r) => plain.close(r)));
     const events = await openAndCheck(`http://127.0.0.1:${(plain.address() as net.AddressInfo).port}`);
-    expect(events.find((e) => e.type === 'process' && e.name === 'redis' && e.state === 'up')?.backend).toBe('js-redis-server');
+    expect(events.find((e): e is ProcessOf<'redis'> => e.type === 'process' && e.role === 'redis' && e.state === 'up')?.backend).toBe('js-redis-server');
     expect(events.some((e) => e.type === 'log' && e.name === 'redis' && /No hosted Redis/.test(String(e.text)))).toBe(true);
     expect(events.find((e) => e.type === 'checks')?.status).toBe('pass');
   });

@@ -10,10 +10,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSandboxSnapshot } from '../../playground/build/sandbox-snapshot.ts';
 import { ServerRuntime } from '../../playground/runtime/server-runtime.ts';
-import type { LabEvent, Runtime } from '../../playground/runtime/types.ts';
+import type { Runtime } from '../../playground/runtime/types.ts';
+import type { LabEvent, LabEventOf } from '../../playground/protocol/lab-events.ts';
 import { WebContainerRuntime, type ContainerApi } from '../../playground/runtime/webcontainer-runtime.ts';
 import { attachLabHost } from '../../playground/server/lab-host.ts';
-import { loadLesson, type Lesson } from '../../playground/server/lessons.ts';
+import { loadLesson, type Lesson } from '../../playground/course/lessons.ts';
 import { FakeWebContainer } from '../support/fake-webcontainer.ts';
 
 let snapshot: Uint8Array;
@@ -66,15 +67,15 @@ async function scenario(runtime: Runtime, files: Lesson['starter']) {
   await runtime.send({ type: 'instance', action: 'stop', name: 'B' });
   await expect(runtime.send({ type: 'scale', instances: 42 })).rejects.toThrow(/1 to 10/);
   // What the learner did by hand; the checks below drive users of their own, a timing-dependent number of times.
-  const visits = events.filter((e) => e.type === 'user' && e.action === 'visit');
+  const visits = events.filter((e): e is LabEventOf<'user'> => e.type === 'user' && e.action === 'visit');
   await runtime.send({ type: 'check' });
   await runtime.dispose();
-  const reached = (name: string) => [...new Set(events.filter((e) => e.type === 'process' && e.name === name).map((e) => e.state))];
+  const reached = (name: string) => [...new Set(events.filter((e): e is LabEventOf<'process'> => e.type === 'process' && e.name === name).map((e) => e.state))];
   const report = events.find((e) => e.type === 'checks');
   return {
     redisUp: events.some((e) => e.type === 'process' && e.name === 'redis' && e.state === 'up'),
     states: { A: reached('A'), B: reached('B'), C: reached('C'), balancer: reached('balancer') },
-    login: events.find((e) => e.type === 'user' && e.action === 'login')?.status,
+    login: events.find((e): e is LabEventOf<'user'> => e.type === 'user' && e.action === 'login')?.status,
     visitsLoggedIn: visits.map((v) => v.loggedIn),
     requestsSeen: events.filter((e) => e.type === 'request').length >= 4,
     checks: (report?.tests as { name: string; status: string }[] | undefined)?.map((t) => `${t.name}: ${t.status}`),

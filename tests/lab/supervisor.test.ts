@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { app, get, startLab } from './helpers.ts';
+import { app, eventOf, get, startLab, type ProcessOf } from './helpers.ts';
 
 describe('supervisor and balancer', () => {
   it('starts three instances behind the balancer and names the instance on every response', async () => {
     const { lab, events } = await startLab(app());
-    const up = events.filter((e) => e.type === 'process' && e.role === 'instance' && e.state === 'up').map((e) => e.name);
+    const up = events.filter((e): e is ProcessOf<'instance'> => e.type === 'process' && e.role === 'instance' && e.state === 'up').map((e) => e.name);
     expect(new Set(up)).toEqual(new Set(['A', 'B', 'C']));
     const answers = await Promise.all(Array.from({ length: 6 }, () => get(lab.balancerPort)));
     for (const answer of answers) {
@@ -17,14 +17,14 @@ describe('supervisor and balancer', () => {
   it('reports each proxied request with user, method, path, instance, status and time', async () => {
     const { lab, events, until } = await startLab(app());
     await lab.send({ type: 'user', user: 'alice', action: 'request', method: 'GET', path: '/hello?x=1' });
-    const report = await until((e) => e.type === 'request' && e.path === '/hello?x=1');
+    const report = await until(eventOf('request', (e) => e.path === '/hello?x=1'));
     expect(report).toMatchObject({ user: 'alice', method: 'GET', status: 200 });
     expect(['A', 'B', 'C']).toContain(report.instance);
     expect(typeof report.ms).toBe('number');
     expect(events.some((e) => e.type === 'redis' || e.type === 'process')).toBe(true);
     // A header anyone can send names nobody: the user comes from the supervisor's own bookkeeping.
     await get(lab.balancerPort, '/forged', { 'x-lab-user': 'bob', 'x-lab-tag': 'made-up' });
-    const forged = await until((e) => e.type === 'request' && e.path === '/forged');
+    const forged = await until(eventOf('request', (e) => e.path === '/forged'));
     expect(forged.user).toBeUndefined();
   });
 
@@ -47,9 +47,9 @@ describe('supervisor and balancer', () => {
 
   it('restarts an instance with a new process', async () => {
     const { lab, events } = await startLab(app());
-    const before = events.find((e) => e.type === 'process' && e.name === 'B' && e.state === 'up')?.pid;
+    const before = events.find((e): e is ProcessOf<'instance'> => e.type === 'process' && e.role === 'instance' && e.name === 'B' && e.state === 'up')?.pid;
     await lab.send({ type: 'instance', action: 'restart', name: 'B' });
-    const after = [...events].reverse().find((e) => e.type === 'process' && e.name === 'B' && e.state === 'up')?.pid;
+    const after = [...events].reverse().find((e): e is ProcessOf<'instance'> => e.type === 'process' && e.role === 'instance' && e.name === 'B' && e.state === 'up')?.pid;
     expect(after).toBeDefined();
     expect(after).not.toBe(before);
   });

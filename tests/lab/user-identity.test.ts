@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_JSON, startLab, type TestLab } from './helpers.ts';
-import type { LabEvent } from '../../playground/server/lab-process.ts';
+import { eventOf, PACKAGE_JSON, startLab, type TestLab } from './helpers.ts';
+import type { LabEvent, LabEventOf } from '../../playground/protocol/lab-events.ts';
+import type { CommandOf } from '../../playground/protocol/lab-commands.ts';
 
 /** An app whose routes are given as `path → handler body` (req, res, body and a module-level `state` in scope). */
 function appWith(routes: Record<string, string>, top = '') {
@@ -31,9 +32,9 @@ ${cases}
   ];
 }
 
-async function userResults(lab: TestLab, user: string, commands: Record<string, unknown>[]): Promise<LabEvent[]> {
+async function userResults(lab: TestLab, user: string, commands: Omit<CommandOf<'user'>, 'type' | 'user'>[]): Promise<LabEventOf<'user'>[]> {
   for (const command of commands) await lab.lab.send({ type: 'user', user, ...command });
-  return lab.events.filter((e) => e.type === 'user' && e.user === user);
+  return lab.events.filter(eventOf('user', (e) => e.user === user));
 }
 
 describe('virtual users are judged by whom the app names', () => {
@@ -78,7 +79,7 @@ describe('nothing the lab adds for itself reaches the app', () => {
     for (const user of ['alice', 'bob']) {
       await lab.lab.send({ type: 'user', user, action: 'login' });
       await lab.lab.send({ type: 'user', user, action: 'request', method: 'GET', path: '/headers' });
-      const result = lab.events.filter((e) => e.type === 'user' && e.user === user).at(-1);
+      const result = lab.events.filter(eventOf('user', (e) => e.user === user)).at(-1);
       seen[user] = JSON.parse(String(result?.body)) as Record<string, string>;
     }
     for (const headers of Object.values(seen)) {
@@ -90,7 +91,7 @@ describe('nothing the lab adds for itself reaches the app', () => {
     const strip = (h: Record<string, string> | undefined) => ({ ...h, cookie: undefined });
     expect(strip(seen.alice)).toEqual(strip(seen.bob));
     // And the balancer still knew who was who, from its own bookkeeping.
-    const reports = lab.events.filter((e) => e.type === 'request' && e.path === '/headers');
+    const reports = lab.events.filter(eventOf('request', (e) => e.path === '/headers'));
     expect(reports.map((r) => r.user)).toEqual(['alice', 'bob']);
   });
 
@@ -131,10 +132,12 @@ describe('grading: seeds, pinned requests, rerun lines', () => {
 ];
 `;
 
-  async function grade(lab: TestLab, command: Record<string, unknown>) {
+  async function grade(lab: TestLab, command: Omit<CommandOf<'check'>, 'type'>) {
     const before = lab.events.length;
     await lab.lab.send({ type: 'check', ...command });
-    return lab.events.slice(before).find((e) => e.type === 'checks') as LabEvent & { seed: number; tests: { name: string; status: string; message: string; seed: number; reproduce?: { curl: string } }[] };
+    const report = lab.events.slice(before).find(eventOf('checks'));
+    if (!report) throw new Error('the check run ended without a report');
+    return report;
   }
 
   it('replays a run from its seed, one check alone included, and names the request that showed a failure', async () => {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { waitForPort, freePort } from '../../playground/lab/ports.js';
-import { startCommand } from '../../playground/runtime/start-command.ts';
-import { loadLesson } from '../../playground/server/lessons.ts';
-import { startLab } from './helpers.ts';
+import { startCommand } from '../../playground/protocol/start-command.ts';
+import { loadLesson } from '../../playground/course/lessons.ts';
+import { eventOf, startLab, type ProcessOf } from './helpers.ts';
 
 describe('virtual users and the Redis summary', () => {
   it('shows the Map trap: a user logged in on one instance is logged out on the next', async () => {
@@ -11,7 +11,7 @@ describe('virtual users and the Redis summary', () => {
     const { lab, events } = await startLab(lesson.starter, { start: startCommand(lesson.meta.lab) });
     await lab.send({ type: 'user', user: 'alice', action: 'login' });
     for (let i = 0; i < 3; i++) await lab.send({ type: 'user', user: 'alice', action: 'visit' });
-    const results = events.filter((e) => e.type === 'user' && e.user === 'alice');
+    const results = events.filter(eventOf('user', (e) => e.user === 'alice'));
     expect(results[0]).toMatchObject({ action: 'login', status: 200, loggedIn: true });
     const loginInstance = results[0]?.instance;
     const elsewhere = results.filter((e) => e.action === 'visit' && e.instance !== loginInstance);
@@ -43,10 +43,10 @@ describe('virtual users and the Redis summary', () => {
     await lab.send({ type: 'user', user: 'alice', action: 'login' });
     await lab.send({ type: 'user', user: 'alice', action: 'visit' });
     // The summary comes once a second, so the first one may predate the visit's GET: wait for one that has it.
-    const summary = await until((e) => e.type === 'redis' && Number(e.keys) >= 1 && 'GET' in (e.commands as object), 5000);
+    const summary = await until(eventOf('redis', (e) => Number(e.keys) >= 1 && 'GET' in e.commands), 5000);
     expect(summary.backend).toMatch(/redis-server|js-redis-server/);
-    expect(Object.keys(summary.commands as object)).toEqual(expect.arrayContaining(['SET', 'GET']));
-    expect((summary.recent as string[]).some((line) => /^SET sess:/.test(line))).toBe(true);
+    expect(Object.keys(summary.commands)).toEqual(expect.arrayContaining(['SET', 'GET']));
+    expect(summary.recent.some((line) => /^SET sess:/.test(line))).toBe(true);
   });
 
   it('uses REDIS_URL when one is given instead of starting its own Redis', async () => {
@@ -59,7 +59,7 @@ describe('virtual users and the Redis summary', () => {
         env: { REDIS_URL: `redis://127.0.0.1:${port}` },
         start: startCommand(lesson.meta.lab),
       });
-      const redis = await until((e) => e.type === 'process' && e.name === 'redis' && e.state === 'up');
+      const redis = await until((e): e is ProcessOf<'redis'> => e.type === 'process' && e.role === 'redis' && e.state === 'up');
       expect(redis.backend).toBe('external');
       await lab.send({ type: 'user', user: 'alice', action: 'login' });
       const { Redis } = await import('ioredis');

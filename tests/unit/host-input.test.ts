@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cookieValue } from '../../playground/server/access.ts';
 import { HostConfigError, readHostConfig } from '../../playground/server/host-config.ts';
 import { hostName, hostNames } from '../../playground/server/host-names.ts';
-import { LineSplitter } from '../../playground/runtime/line-splitter.ts';
+import { LineSplitter } from '../../playground/protocol/line-splitter.ts';
 
 describe('what the host reads from outside', () => {
   it('reads cookies whose escapes are malformed as absent, never throwing', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { lessonSchema } from '../../src/lessons/schema.ts';
+import { lessonSchema } from '../../playground/protocol/lesson-schema.ts';
 
 const lessonsDir = join(import.meta.dirname, '..', '..', 'src', 'lessons');
 
@@ -17,7 +17,7 @@ function frontmatter(file: string): unknown {
 const valid = {
   title: 'A lesson',
   summary: 'One line.',
-  hints: ['Look at the port.'],
+  hints: ['Look at the port.', 'Read PORT from the environment.'],
   lab: { instances: 3, strategy: 'round-robin', entry: 'server.js' },
 };
 
@@ -30,7 +30,7 @@ function problems(data: unknown): string {
 
 describe('lesson frontmatter schema', () => {
   it('accepts a minimal lesson and fills in the lab defaults', () => {
-    const lesson = lessonSchema.parse({ title: 't', summary: 's', hints: ['h'] });
+    const lesson = lessonSchema.parse({ title: 't', summary: 's', hints: ['h', 'i'] });
     expect(lesson.lab.instances).toBe(3);
     expect(lesson.lab.entry).toBe('server.js');
     expect(lesson.lab.users).toEqual({ login: '/login', visit: '/me', logout: '/logout' });
@@ -66,6 +66,7 @@ describe('lesson frontmatter schema', () => {
     expect(problems({ ...valid, lab: { instances: 42 } })).toContain('lab.instances');
     expect(problems({ ...valid, lab: { strategy: 'random' } })).toContain('lab.strategy');
     expect(problems({ ...valid, hints: [] })).toContain('hints');
+    expect(problems({ ...valid, hints: ['a', 'b', 'c', 'd'] })).toContain('hints');
     expect(problems({ ...valid, summary: 'x'.repeat(161) })).toContain('summary');
   });
 

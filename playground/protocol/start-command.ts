@@ -1,6 +1,7 @@
-import type { LabSettings } from '../../src/lessons/schema.ts';
+import type { CommandOf } from './lab-commands.ts';
+import type { LabSettings } from './lesson-schema.ts';
 
 /** The supervisor's start command for a lesson's lab settings. */
-export function startCommand(lab: LabSettings): { type: 'start'; [key: string]: unknown } {
+export function startCommand(lab: LabSettings): CommandOf<'start'> {
   return { type: 'start', instances: lab.instances, strategy: lab.strategy, entry: lab.entry, users: lab.users };
 }

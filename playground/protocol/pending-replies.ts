@@ -26,13 +26,13 @@ export class PendingReplies {
     });
   }
 
-  /** Settle the waiter for a `reply` event, if the event is one. */
-  settle(event: { type: string; id?: unknown; ok?: unknown; error?: unknown }): void {
-    if (event.type !== 'reply' || typeof event.id !== 'number') return;
-    const waiter = this.waiting.get(event.id);
-    this.waiting.delete(event.id);
-    if (event.ok) waiter?.resolve();
-    else waiter?.reject(new Error(String(event.error ?? 'the command failed')));
+  /** Settle the waiter for a reply (the supervisor's `reply` event or the host's `reply` message). */
+  settle(reply: { id: number | string; ok: boolean; error?: string | undefined }): void {
+    if (typeof reply.id !== 'number') return;
+    const waiter = this.waiting.get(reply.id);
+    this.waiting.delete(reply.id);
+    if (reply.ok) waiter?.resolve();
+    else waiter?.reject(new Error(reply.error ?? 'the command failed'));
   }
 
   /** The other side is gone: every open wait fails with this reason. */

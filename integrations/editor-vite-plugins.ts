@@ -9,7 +9,7 @@
  *    import order. Fonts referenced by url() (codicons) are still emitted as hashed assets.
  *
  * 2. The lab libraries' type declarations. `virtual:editor-types-url` exports the URL of one JSON file with the
- *    .d.ts files the editor's TypeScript service needs (collected by scripts/build-editor-types.ts from
+ *    .d.ts files the editor's TypeScript service needs (collected by playground/build/editor-types.ts from
  *    node_modules). `astro build` emits it as a hashed asset; `astro dev` serves it from memory. Nothing to run
  *    before a build, nothing generated in the source tree, and it is fetched only when the editor loads.
  */
@@ -56,7 +56,7 @@ export function editorTypes(): Plugin {
   let config: ResolvedConfig;
   let json: Promise<string> | undefined;
   const collect = () =>
-    (json ??= import('../../scripts/build-editor-types.ts').then(({ collectEditorTypes }) => JSON.stringify({ version: 1, libs: collectEditorTypes() })));
+    (json ??= import('../playground/build/editor-types.ts').then(({ collectEditorTypes }) => JSON.stringify({ version: 1, libs: collectEditorTypes() })));
   return {
     name: 'stateless-lab:editor-types',
     configResolved(resolved) {

@@ -2,12 +2,12 @@
  * Collects the type declarations the playground editor needs for IntelliSense on the lab's libraries
  * (express, express-session, ioredis, socket.io) into one JSON document, which the editor fetches when it loads
  * (never before: the lesson page does not reference it). The build calls `collectEditorTypes()` through the Vite
- * plugin in playground/client/editor-vite-plugins.ts, which emits it as a hashed asset; run this file by hand
+ * plugin in integrations/editor-vite-plugins.ts, which emits it as a hashed asset; run this file by hand
  * to see what goes in and how big it is:
  *
- *   node scripts/build-editor-types.ts                    print the file count and size
- *   node scripts/build-editor-types.ts --list             also every file and its size
- *   node scripts/build-editor-types.ts --out types.json   write the JSON
+ *   node playground/build/editor-types.ts                    print the file count and size
+ *   node playground/build/editor-types.ts --list             also every file and its size
+ *   node playground/build/editor-types.ts --out types.json   write the JSON
  *
  * TypeScript's own module resolution finds everything the four libraries reference, so the list never goes
  * stale when a dependency moves. Two things keep the file small:
@@ -27,7 +27,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import ts from 'typescript';
 
-const root = join(import.meta.dirname, '..');
+const root = join(import.meta.dirname, '..', '..');
 const nodeModules = join(root, 'node_modules');
 
 /** What a lab's server.js imports. */

@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getCollection } from 'astro:content';
 import type { LessonClientData } from '../../playground/client/types.ts';
-import { loadLesson } from '../../playground/server/lessons.ts';
-import type { LessonMeta } from '../lessons/schema.ts';
+import { loadLesson, placeOf } from '../../playground/course/lessons.ts';
+import type { LessonMeta } from '../../playground/protocol/lesson-schema.ts';
 
 /** A lesson as the content collection returns it (validated frontmatter in `data`). */
 export interface LessonEntry {
@@ -29,40 +29,17 @@ export interface Lesson {
   entry: LessonEntry;
 }
 
-const FOLDER = /^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 const LESSONS_DIR = join(process.cwd(), 'src', 'lessons');
 
-/** Splits a lesson folder name into its order and slug, or throws a message naming the folder. */
-export function parseLessonFolder(id: string): { order: number; slug: string } {
-  const match = FOLDER.exec(id);
-  if (!match) {
-    throw new Error(
-      `Lesson folder "src/lessons/${id}" must be named <number>-<slug>, e.g. "02-map-trap" (lowercase letters, digits and dashes).`,
-    );
-  }
-  return { order: Number(match[1]), slug: match[2]! };
-}
-
-/** All lessons in course order. Throws if two folders share a number or a slug. */
+/** All lessons in course order (the course loader has already checked their folders' names and numbers). */
 export async function getLessons(): Promise<Lesson[]> {
   const entries: LessonEntry[] = await getCollection('lessons');
-  const lessons: Lesson[] = entries
+  return entries
     .map((entry) => {
-      const { order, slug } = parseLessonFolder(entry.id);
+      const { order, slug } = placeOf(entry.id);
       return { id: entry.id, order, slug, href: `/lessons/${slug}/`, entry };
     })
     .sort((a, b) => a.order - b.order);
-  for (let i = 1; i < lessons.length; i++) {
-    const [a, b] = [lessons[i - 1]!, lessons[i]!];
-    if (a.order === b.order) throw new Error(`Lessons "src/lessons/${a.id}" and "src/lessons/${b.id}" share the number ${a.order}.`);
-  }
-  const slugs = new Map<string, string>();
-  for (const l of lessons) {
-    const other = slugs.get(l.slug);
-    if (other) throw new Error(`Lessons "src/lessons/${other}" and "src/lessons/${l.id}" share the slug "${l.slug}".`);
-    slugs.set(l.slug, l.id);
-  }
-  return lessons;
 }
 
 /** The data a lesson page embeds for the playground: the same files and checks the lab host uses. */

@@ -3,6 +3,8 @@
  * validated here; anything malformed becomes a readable error, never an exception in the host.
  */
 import { z } from 'zod';
+import { labCommand } from './lab-commands.ts';
+import type { LabEvent } from './lab-events.ts';
 
 export const LIMITS = {
   messageBytes: 1024 * 1024,
@@ -27,7 +29,7 @@ const files = z.array(labFile).max(LIMITS.files, `at most ${LIMITS.files} files`
 export const clientMessage = z.discriminatedUnion('op', [
   z.object({ op: z.literal('open'), lesson: z.string().regex(/^[a-z0-9-]{1,64}$/), files }).strict(),
   z.object({ op: z.literal('write'), files }).strict(),
-  z.object({ op: z.literal('command'), id: z.number().int().nonnegative(), command: z.object({ type: z.string().max(32) }).passthrough() }).strict(),
+  z.object({ op: z.literal('command'), id: z.number().int().nonnegative(), command: labCommand }).strict(),
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessage>;
@@ -41,7 +43,7 @@ export type LabCloseCode = 'supervisor-exit' | 'host-shutdown' | 'idle' | 'limit
 export type HostMessage =
   /** `host` names the lab host process that runs the lab (useful when several sit behind a balancer). */
   | { op: 'opened'; labId: string; lesson: string; host: string }
-  | { op: 'event'; event: Record<string, unknown> }
+  | { op: 'event'; event: LabEvent }
   | { op: 'reply'; id: number; ok: boolean; error?: string }
   | { op: 'error'; message: string }
   /** A process in the lab hit one of the host's limits; `limit` is its name (e.g. "memory per process"). */
@@ -50,7 +52,6 @@ export type HostMessage =
   /** Sent every HEARTBEAT_MS, so a page can tell a quiet lab from a host that vanished without closing the socket. */
   | { op: 'heartbeat' };
 
-export { HEARTBEAT_MS } from '../runtime/heartbeat.ts';
 
 /** Parse one WebSocket text frame from a browser. */
 export function parseClientMessage(raw: string): { ok: true; message: ClientMessage } | { ok: false; error: string } {

@@ -1,15 +1,18 @@
+/**
+ * The course on disk: which folders are lessons, in what order, and what each holds (frontmatter, starter,
+ * solution, checks, graded variants). The one lesson loader: the site's build, the lab host, the CLIs and the
+ * tests all read lessons through it, so a folder is a lesson by one rule everywhere.
+ */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load as loadYaml } from 'js-yaml';
-import { lessonSchema, type LessonMeta } from '../../src/lessons/schema.ts';
+import type { LabFile } from '../protocol/lab-file.ts';
+import { LESSON_FOLDER, parseLessonFolder } from '../lab/rules.js';
+import { lessonSchema, type LessonMeta } from '../protocol/lesson-schema.ts';
 
 export const LESSONS_DIR = fileURLToPath(new URL('../../src/lessons/', import.meta.url));
 
-export interface LabFile {
-  path: string;
-  content: string;
-}
 
 export interface Lesson {
   slug: string;
@@ -17,26 +20,77 @@ export interface Lesson {
   dir: string;
   order: number;
   meta: LessonMeta;
+  /** The lesson's index.md: its path, its whole text and the Markdown after the frontmatter. */
+  indexFile: string;
+  source: string;
+  body: string;
   starter: LabFile[];
   solution: LabFile[];
   checksFile: string;
 }
 
+/** A lesson folder's place in the course: "02-map-trap" is lesson 2, at /lessons/map-trap/. */
+export interface LessonPlace {
+  folder: string;
+  order: number;
+  slug: string;
+}
+
 /** "02-map-trap" → "map-trap" */
 export function slugOf(folder: string): string {
-  return folder.replace(/^\d+-/, '');
+  return placeOf(folder).slug;
+}
+
+/** Splits a lesson folder name into its order and slug, or throws a message naming the folder and the rule. */
+export function placeOf(folder: string): LessonPlace {
+  const place = parseLessonFolder(folder);
+  if (!place) {
+    throw new Error(
+      `Lesson folder "src/lessons/${folder}" must be named <number>-<slug>, e.g. "02-map-trap" (lowercase letters, digits and dashes; ${LESSON_FOLDER}).`,
+    );
+  }
+  return { folder, ...place };
+}
+
+/**
+ * Every lesson folder in course order. Each folder under the lessons directory is a lesson and must follow the
+ * folder rule; two folders may not share a number or a slug.
+ */
+export async function lessonPlaces(lessonsDir = LESSONS_DIR): Promise<LessonPlace[]> {
+  const entries = await fs.readdir(lessonsDir, { withFileTypes: true });
+  const places = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => placeOf(e.name))
+    .sort((a, b) => a.order - b.order);
+  for (const [i, place] of places.entries()) {
+    const before = places.slice(0, i);
+    const sameNumber = before.find((p) => p.order === place.order);
+    if (sameNumber) throw new Error(`Lessons "src/lessons/${sameNumber.folder}" and "src/lessons/${place.folder}" share the number ${place.order}.`);
+    const sameSlug = before.find((p) => p.slug === place.slug);
+    if (sameSlug) throw new Error(`Lessons "src/lessons/${sameSlug.folder}" and "src/lessons/${place.folder}" share the slug "${place.slug}".`);
+  }
+  return places;
 }
 
 export async function lessonFolders(lessonsDir = LESSONS_DIR): Promise<string[]> {
-  const entries = await fs.readdir(lessonsDir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && /^\d+-/.test(e.name)).map((e) => e.name).sort();
+  return (await lessonPlaces(lessonsDir)).map((p) => p.folder);
+}
+
+/** The frontmatter block and the Markdown after it. */
+export function splitFrontmatter(source: string, file: string): { yaml: string; body: string } {
+  const match = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(source);
+  if (!match) throw new Error(`${file}: no frontmatter (a block between --- lines at the top)`);
+  return { yaml: match[1] ?? '', body: source.slice(match[0].length) };
 }
 
 /** Parse and validate the frontmatter of a lesson's index.md; errors name the file and the key. */
 export function parseFrontmatter(source: string, file: string): LessonMeta {
-  const match = /^---\r?\n([\s\S]*?)\r?\n---/.exec(source);
-  if (!match) throw new Error(`${file}: no frontmatter (a block between --- lines at the top)`);
-  const data = loadYaml(match[1] ?? '');
+  let data: unknown;
+  try {
+    data = loadYaml(splitFrontmatter(source, file).yaml);
+  } catch (error) {
+    throw new Error(`${file}: the frontmatter is not YAML (${(error as Error).message})`);
+  }
   const parsed = lessonSchema.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
@@ -133,20 +187,25 @@ export async function loadVariants(lesson: Lesson): Promise<LessonVariant[]> {
  * bundled modules do not sit next to the sources, say where the lessons are.
  */
 export async function loadLesson(name: string, lessonsDir = LESSONS_DIR): Promise<Lesson> {
-  const folders = await lessonFolders(lessonsDir);
-  const folder = folders.find((f) => f === name || slugOf(f) === name);
-  if (!folder) {
-    throw new Error(`no lesson "${name}"; lessons are: ${folders.map(slugOf).join(', ')}`);
+  const places = await lessonPlaces(lessonsDir);
+  const place = places.find((p) => p.folder === name || p.slug === name);
+  if (!place) {
+    throw new Error(`no lesson "${name}"; lessons are: ${places.map((p) => p.slug).join(', ')}`);
   }
+  const { folder, slug, order } = place;
   const dir = path.join(lessonsDir, folder);
   const indexFile = path.join(dir, 'index.md');
-  const meta = parseFrontmatter(await fs.readFile(indexFile, 'utf8'), indexFile);
+  const source = await fs.readFile(indexFile, 'utf8');
+  const meta = parseFrontmatter(source, indexFile);
   return {
-    slug: slugOf(folder),
+    slug,
     folder,
     dir,
-    order: Number.parseInt(folder, 10),
+    order,
     meta,
+    indexFile,
+    source,
+    body: splitFrontmatter(source, indexFile).body,
     starter: await readTree(path.join(dir, 'starter')),
     solution: await readTree(path.join(dir, 'solution')),
     checksFile: path.join(dir, 'checks.js'),
