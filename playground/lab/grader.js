@@ -17,7 +17,7 @@ export class CheckFailure extends Error {
 /**
  * @typedef {object} CheckDefinition
  * @property {string} name
- * @property {(lab: any) => Promise<void> | void} run
+ * @property {(lab: import('./check-api.js').CheckApi) => Promise<void> | void} run
  * @property {number} [timeoutMs]
  */
 

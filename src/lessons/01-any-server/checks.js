@@ -2,6 +2,8 @@
 // Requests that must reach one particular instance are pinned to it with `via`, so the balancer's rotation can
 // neither hide an instance nor favour one.
 
+/** @typedef {import('../../../playground/lab/check-api.js').LabResponse} LabResponse */
+
 /** What the answer says about the instance: `instance` from a JSON body, whatever its content-type says. */
 function said(response) {
   let json = response.json;
@@ -43,10 +45,11 @@ async function allUp(lab, timeoutMs) {
   } catch (error) {
     const down = lab.instances().find((i) => i.state !== 'up');
     const evidence = down ? await lab.request('GET', '/', { via: down.name }) : undefined;
-    lab.fail(`${error.message} Each instance must listen on the port in process.env.PORT, and on no other fixed port.`, evidence);
+    lab.fail(`${/** @type {Error} */ (error).message} Each instance must listen on the port in process.env.PORT, and on no other fixed port.`, evidence);
   }
 }
 
+/** @type {import('../../../playground/lab/check-api.js').LessonChecks} */
 export default [
   {
     name: 'Every instance starts and answers on the port it is given',
@@ -73,7 +76,7 @@ export default [
         if (res.status === 200 && res.instance) seen.set(res.instance, (seen.get(res.instance) ?? 0) + 1);
       }
       const counts = [...seen].map(([name, n]) => `${name}×${n}`).join(', ') || 'none';
-      lab.assert(seen.size === 3, `Expected 12 requests to be answered 200 by A, B and C; observed answers from ${counts} (the last one: ${lab.describe(last)}).`, last);
+      lab.assert(seen.size === 3, `Expected 12 requests to be answered 200 by A, B and C; observed answers from ${counts} (the last one: ${lab.describe(/** @type {LabResponse} */ (last))}).`, last);
     },
   },
   {

@@ -5,6 +5,7 @@
 /** The first visit that does not name its user: the evidence of a failure. */
 const firstOut = (visits) => visits.find((v) => !v.loggedIn);
 
+/** @type {import('../../../playground/lab/check-api.js').LessonChecks} */
 export default [
   {
     name: 'A login is honoured by every instance',
@@ -56,7 +57,7 @@ export default [
     timeoutMs: 25_000,
     async run(lab) {
       const { user: bob, login } = await lab.sessions.loginEverywhere('bob');
-      const origin = login.instance;
+      const origin = /** @type {string} */ (login.instance);
       await lab.kill(origin);
       for (const instance of lab.upInstances()) {
         const visit = await bob.visit({ via: instance });

@@ -22,6 +22,7 @@ function allLoggedIn(lab, visits, context) {
   lab.assert(!out, `${context} Expected all ${visits.length} visits to name the user who made them; observed ${lab.tally(visits)}, among them ${out && lab.said(out)}.`, out);
 }
 
+/** @type {import('../../../playground/lab/check-api.js').LessonChecks} */
 export default [
   {
     name: 'Every request of one user lands on one instance',

@@ -12,6 +12,7 @@ function allLoggedIn(lab, visits, context) {
   );
 }
 
+/** @type {import('../../../playground/lab/check-api.js').LessonChecks} */
 export default [
   {
     name: 'After one login, 30 requests are authenticated on every instance',
@@ -55,7 +56,7 @@ export default [
     name: 'Killing the instance that handled the login does not log the user out',
     async run(lab) {
       const { user: bob, login } = await lab.sessions.loginEverywhere('bob');
-      await lab.kill(login.instance);
+      await lab.kill(/** @type {string} */ (login.instance));
       const visits = await lab.visits(bob, 9);
       allLoggedIn(lab, visits, `Instance ${login.instance} handled Bob's login and was then killed.`);
       for (const instance of lab.upInstances()) {

@@ -97,6 +97,7 @@ async function burstAdmitsLimit(lab, n, label, context) {
   }
 }
 
+/** @type {import('../../../playground/lab/check-api.js').LessonChecks} */
 export default [
   {
     name: `A client under the limit gets every quote, from any instance`,

@@ -5,6 +5,8 @@
 // into a cache. Which instance reads, writes or switches is chosen with the check's seed and pinned with `via`, so
 // round-robin's order never decides the outcome.
 
+/** @typedef {import('../../../playground/lab/check-api.js').LabResponse} LabResponse */
+
 const DB_MS = 500;
 const FAST_MS = 450;
 const BOUND_MS = 1000;
@@ -72,6 +74,7 @@ async function putPrice(lab, id, price, via) {
   return put;
 }
 
+/** @type {import('../../../playground/lab/check-api.js').LessonChecks} */
 export default [
   {
     name: 'After one slow read, every instance answers that product from the cache',
@@ -134,7 +137,8 @@ export default [
         await lab.sleep(READ_EVERY_MS);
       }
       const written = await put;
-      const odd = reads.find((r) => r.status !== 200 || (r.json?.price !== oldPrice && r.json?.price !== newPrice));
+      const priceOf = (/** @type {LabResponse} */ r) => /** @type {{ price?: unknown } | null | undefined} */ (r.json)?.price;
+      const odd = reads.find((r) => r.status !== 200 || (priceOf(r) !== oldPrice && priceOf(r) !== newPrice));
       lab.assert(
         !odd,
         `While the price of product 1 went from ${oldPrice} to ${newPrice}, expected every read to answer 200 with one of those two prices; ` +
@@ -205,7 +209,7 @@ export default [
           (keys.length ? `${keys.length} other key(s), ${keys.slice(0, 5).join(', ')}, none of which holds it.` : 'no other key at all.'),
         second,
       );
-      const ttl = await redis.ttl(found);
+      const ttl = await redis.ttl(/** @type {string} */ (found));
       lab.assert(
         ttl > 0,
         `Expected the cache entry "${found}" to expire (a positive TTL), so that a missed invalidation heals by itself; observed TTL ${ttl} (${ttl === -1 ? 'never expires' : 'missing'}).`,

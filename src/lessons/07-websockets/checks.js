@@ -77,6 +77,7 @@ async function settleCount(lab, room, instances, expected, timeoutMs) {
   }
 }
 
+/** @type {import('../../../playground/lab/check-api.js').LessonChecks} */
 export default [
   {
     name: 'Alice on one instance and Bob on another chat in the same room',

@@ -69,6 +69,7 @@ function twentyAtOnce(lab, people, label) {
   );
 }
 
+/** @type {import('../../../playground/lab/check-api.js').LessonChecks} */
 export default [
   {
     name: 'Order numbers never repeat, whichever instance creates the order',

@@ -2,6 +2,9 @@
 // the quote limit, the chat), then one chaos drill under steady traffic: kills timed right after a chat burst,
 // scaling 2 → 10 → 3 and a rolling deploy. The drill runs once; its three checks report on it.
 
+/** @typedef {import('../../../playground/lab/check-api.js').LabResponse} LabResponse */
+/** @typedef {import('../../../playground/lab/check-api.js').LabSocket} LabSocket */
+
 /** How the lab reports an instance that only ran out of start-up time (busy or not yet listening), as on a loaded machine. */
 const SLOW_START = /did not listen on process\.env\.PORT \(\d+\) within|still busy after/;
 
@@ -57,6 +60,7 @@ async function allUp(lab, timeoutMs) {
  * accepted login that does not name the user is a logout (the user logs in again and carries on).
  */
 function startTraffic(lab, names, pauseMs) {
+  /** @type {{ visits: number, loggedIn: number, logins: number, logouts: { user: string, instance: string | null, status: number, afterMs: number, sentCookie: boolean }[], errors: { user: string, action: string, status: number, instance: string | null }[], evidence: LabResponse | undefined, last: LabResponse | undefined }} */
   const report = { visits: 0, loggedIn: 0, logins: 0, logouts: [], errors: [], evidence: undefined, last: undefined };
   let running = true;
   const loops = names.map(async (name) => {
@@ -112,10 +116,10 @@ async function startChat(lab, names) {
 
   /** Sleep `ms`, or less when a burst is asked for. */
   function nap(chatter, ms) {
-    return new Promise((resolve) => {
+    return /** @type {Promise<void>} */ (new Promise((resolve) => {
       const timer = setTimeout(() => { chatter.wake = null; resolve(); }, ms);
       chatter.wake = () => { clearTimeout(timer); chatter.wake = null; resolve(); };
-    });
+    }));
   }
 
   async function loop(chatter) {
@@ -264,7 +268,7 @@ async function chaos(lab) {
       await lab.deploy();
     } catch (error) {
       // Once more when a successor only timed out while starting on a loaded machine; the deploy is the point.
-      if (!SLOW_START.test(error.message)) throw error;
+      if (!SLOW_START.test(/** @type {Error} */ (error).message)) throw error;
       step('deploy retried after a slow start');
       await lab.deploy();
     }
@@ -301,6 +305,7 @@ async function drillResult(lab) {
   return result;
 }
 
+/** @type {import('../../../playground/lab/check-api.js').LessonChecks} */
 export default [
   {
     name: 'A login holds on every instance',
@@ -346,8 +351,8 @@ export default [
       lab.assert(bob, `Expected Bob to connect to another instance than Alice's ${alice.instance}; observed every attempt landing there.`);
       const ack = await alice.request('say', ['hello from Alice']);
       lab.assert(ack, `Expected the app to confirm Alice's "say" (call the acknowledgement); observed no answer from ${alice.instance}.`);
-      const heard = await bob.next('message', (m) => m?.text === 'hello from Alice');
-      lab.assert(heard, `Alice is on ${alice.instance}, Bob on ${bob.instance}, same room. Expected Bob to receive Alice's message within 2 s; observed nothing arriving.`);
+      const heard = await /** @type {LabSocket} */ (bob).next('message', (m) => m?.text === 'hello from Alice');
+      lab.assert(heard, `Alice is on ${alice.instance}, Bob on ${/** @type {LabSocket} */ (bob).instance}, same room. Expected Bob to receive Alice's message within 2 s; observed nothing arriving.`);
     },
   },
   {
