@@ -56,4 +56,4 @@ console.log(`Created ${shown}/ — lesson ${order}, "${title}", at /lessons/${sl
 Next:
   npm run check -- ${slug}              the starter fails the sample check
   npm run check -- ${slug} --solution   the solution passes
-  npm run dev                            the page at http://localhost:4321/lessons/${slug}/`);
+  npm run dev                            the page at http://127.0.0.1:4321/lessons/${slug}/`);

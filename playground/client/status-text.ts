@@ -1,3 +1,6 @@
+/**
+ * The playground's status line: what the lab is doing, in words, from the store's state.
+ */
 import type { LabState } from './lab-store.ts';
 
 /** One sentence that says what the lab is doing, for the status line (and screen readers). */

@@ -1,5 +1,7 @@
+/**
+ * What a lesson page hands the playground, and the playground's entry point.
+ */
 import type { LabSettings } from '../protocol/lesson-schema.ts';
-
 import type { LabFile } from '../protocol/lab-file.ts';
 
 /**

@@ -1,4 +1,9 @@
 // @ts-check
+/**
+ * The lab's load balancer: an HTTP and WebSocket proxy in front of the instances that terminates TLS in the lab's
+ * story (forwarded headers), picks an instance by strategy (balancer-strategies.js), retries what was refused, and
+ * answers what it could not forward in plain words.
+ */
 import http from 'node:http';
 import net from 'node:net';
 import { AFFINITY_COOKIE, affinitySetCookie, createPicker } from './balancer-strategies.js';
@@ -240,7 +245,7 @@ export function createBalancer(options) {
     shuffle(random) {
       picker.shuffle(random);
     },
-    /** @param {Strategy} next */
+    /** A strategy by name, as a command or a check gives it: anything else is refused in words. @param {string} next */
     setStrategy(next) {
       if (!isStrategy(next)) throw new Error(`unknown strategy "${next}"; use one of ${STRATEGIES.join(', ')}`);
       strategy = next;

@@ -1,4 +1,8 @@
 // @ts-check
+/**
+ * The cluster: instances A, B, C… by name, scaled, stopped, killed and restarted one by one, and deployed in a
+ * rolling way (a successor must answer before its predecessor drains and stops).
+ */
 import { Instance } from './instance.js';
 import { removeStaleDisks } from './instance-disk.js';
 import { MAX_INSTANCES, MIN_INSTANCES } from './rules.js';

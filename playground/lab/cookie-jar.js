@@ -1,4 +1,8 @@
 // @ts-check
+/**
+ * A virtual user's cookies, kept as a browser on the course's https site keeps them (tough-cookie), and the ones
+ * it would refuse reported with the reason.
+ */
 import { CookieJar as ToughJar } from 'tough-cookie';
 
 /**

@@ -1,4 +1,7 @@
 // @ts-check
+/**
+ * Runs a lesson's checks one at a time, each with its own seed, time limit and fresh `lab`, into a report.
+ */
 import { pathToFileURL } from 'node:url';
 
 /** A failed expectation inside a check: its message is shown to the learner as is. */

@@ -1,4 +1,8 @@
 // @ts-check
+/**
+ * The virtual users' and checks' HTTP client through the balancer: one response shape (status, instance, body,
+ * JSON, what was sent) for messages and rerun lines.
+ */
 import http from 'node:http';
 import { SERVED_BY } from './balancer.js';
 import { dropTag, issueTag, TAG_HEADER } from './request-tags.js';

@@ -1,4 +1,8 @@
 // @ts-check
+/**
+ * One learner process: started on its own disk with its environment, judged up once it listens on PORT, watched
+ * for health, and described in words when it crashes or stops.
+ */
 import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import path from 'node:path';

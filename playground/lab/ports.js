@@ -1,4 +1,7 @@
 // @ts-check
+/**
+ * Free ports for the lab, within the range a lab host gives it when labs share a network.
+ */
 import net from 'node:net';
 
 /** @param {number} port @returns {Promise<boolean>} */

@@ -1,4 +1,7 @@
 // @ts-check
+/**
+ * Health probes of an instance: does it accept connections, and does it react to a request at all.
+ */
 import http from 'node:http';
 import net from 'node:net';
 

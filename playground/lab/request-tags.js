@@ -1,4 +1,8 @@
 // @ts-check
+/**
+ * One-time tags on the lab's own requests, redeemed by the balancer: who sent a request and which instance must
+ * serve it. The tag never reaches the app.
+ */
 import { randomUUID } from 'node:crypto';
 
 /**

@@ -1,4 +1,8 @@
 // @ts-check
+/**
+ * Probes every session lesson shares (log in everywhere, identities hold, log out everywhere, forged cookies,
+ * expiry), each failing with what it observed.
+ */
 import { AFFINITY_COOKIE } from './balancer.js';
 import { excerpt } from './excerpt.js';
 import { isDenied, isSuccess } from './identity.js';

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Redis } from 'ioredis';
-import { createBalancer, STRATEGIES } from './balancer.js';
+import { createBalancer } from './balancer.js';
 import { Cluster } from './cluster.js';
 import { createCheckApi } from './check-api.js';
 import { number, parseCommand, text } from './commands.js';
@@ -25,7 +25,7 @@ import { loadChecks, randomSeed, runChecks, selectChecks } from './grader.js';
 import { freePort, portRange } from './ports.js';
 import { startRedis } from './redis/provider.js';
 import { startRedisTap } from './redis/tap.js';
-import { DEFAULT_ROUTES, MAX_BURST } from './rules.js';
+import { DEFAULT_ROUTES, isStrategy, MAX_BURST, STRATEGIES } from './rules.js';
 import { DEFAULT_USERS, startTraffic, VirtualUser } from './users.js';
 
 protectStdout();
@@ -158,12 +158,12 @@ function startRedisSummary() {
   timer.unref();
 }
 
-/** @param {Record<string, unknown>} command */
+/** @param {import('./commands.js').Command} command */
 function applySettings(command) {
-  if (command.instances !== undefined) settings.instances = number(/** @type {any} */ (command), 'instances');
+  if (command.instances !== undefined) settings.instances = number(command, 'instances');
   if (command.strategy !== undefined) {
-    const strategy = /** @type {import('./balancer.js').Strategy} */ (command.strategy);
-    if (!STRATEGIES.includes(strategy)) throw new Error(`unknown strategy "${String(command.strategy)}"; use one of ${STRATEGIES.join(', ')}`);
+    const strategy = command.strategy;
+    if (!isStrategy(strategy)) throw new Error(`unknown strategy "${String(strategy)}"; use one of ${STRATEGIES.join(', ')}`);
     settings.strategy = strategy;
   }
   if (command.entry !== undefined) settings.entry = String(command.entry);
@@ -232,7 +232,7 @@ async function grade(command) {
           restart: (name) => cluster.restartInstance(name),
           scale: (n) => cluster.scale(n),
           deploy: () => cluster.deploy(),
-          strategy: (s) => balancer.setStrategy(/** @type {any} */ (s)),
+          strategy: (s) => balancer.setStrategy(s),
           redis: labRedis,
           onUserResult: reportUser,
           shuffle: (random) => balancer.shuffle(random),
@@ -281,7 +281,7 @@ async function execute(command) {
       return;
     }
     case 'strategy':
-      balancer.setStrategy(/** @type {any} */ (text(command, 'strategy')));
+      balancer.setStrategy(text(command, 'strategy'));
       emit({ type: 'process', role: 'balancer', name: 'balancer', state: 'up', port: balancerPort, strategy: balancer.strategy });
       return;
     case 'user': {

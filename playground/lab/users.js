@@ -1,4 +1,8 @@
 // @ts-check
+/**
+ * Virtual users (Alice, Bob, Carol…) who log in, visit and log out through the balancer, judged by whom the app's
+ * answer names; and steady traffic of them.
+ */
 import { CookieJar } from './cookie-jar.js';
 import { labRequest } from './http-client.js';
 import { bodyJson, isDenied, isSuccess, namedIn } from './identity.js';

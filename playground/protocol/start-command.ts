@@ -1,3 +1,6 @@
+/**
+ * The supervisor's `start` command for a lesson's lab settings, shared by the lab host, the page and the CLIs.
+ */
 import type { CommandOf } from './lab-commands.ts';
 import type { LabSettings } from './lesson-schema.ts';
 

@@ -1,3 +1,6 @@
+/**
+ * Which runtime a page uses: `?runtime=`, else the WebContainer when the page can run one, else the lab host.
+ */
 import { ServerRuntime } from './server-runtime.ts';
 import type { Runtime } from './types.ts';
 import { WebContainerRuntime } from './webcontainer-runtime.ts';

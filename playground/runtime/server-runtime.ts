@@ -1,3 +1,7 @@
+/**
+ * The lab host runtime: a WebSocket to the host's `/lab`, its messages turned into the Runtime interface, with
+ * heartbeats telling a quiet lab from a host that vanished.
+ */
 import { HEARTBEAT_MS, MISSED_HEARTBEATS } from '../protocol/heartbeat.ts';
 import { PendingReplies } from '../protocol/pending-replies.ts';
 import type { LabCommand } from '../protocol/lab-commands.ts';

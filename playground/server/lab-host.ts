@@ -1,3 +1,7 @@
+/**
+ * The lab host's `/lab` endpoint: checks each upgrade (host, origin, join cookie), keeps the registry of labs and
+ * the capacity, and hands each connection to a LabConnection.
+ */
 import os from 'node:os';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';

@@ -1,3 +1,8 @@
+/**
+ * One lab on this machine: its own folder (learner files in app/, the checks), a supervisor in its own process
+ * group, its events read and checked line by line, commands matched to their replies, and a teardown that leaves
+ * nothing behind.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { closeSync } from 'node:fs';
