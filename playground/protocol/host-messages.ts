@@ -53,8 +53,27 @@ export type HostMessage =
   | { op: 'heartbeat' };
 
 
-/** Parse one WebSocket text frame from a browser. */
-export function parseClientMessage(raw: string): { ok: true; message: ClientMessage } | { ok: false; error: string } {
+const commandEnvelope = z.object({ op: z.literal('command'), id: z.number().int().nonnegative(), command: z.unknown() });
+
+const firstIssue = (error: z.ZodError) => {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'unknown shape';
+};
+
+/** Why a command is refused, in the words the supervisor would use for an unknown type. */
+function commandProblem(command: unknown, error: z.ZodError): string {
+  const type = typeof command === 'object' && command !== null && 'type' in command ? command.type : undefined;
+  if (typeof type !== 'string' || !labCommand.options.some((o) => o.shape.type.value === type)) {
+    return `unknown command type ${JSON.stringify(type ?? null)}; known: ${labCommand.options.map((o) => o.shape.type.value).join(', ')}`;
+  }
+  return `invalid "${type}" command: ${firstIssue(error)}`;
+}
+
+/**
+ * Parse one WebSocket text frame from a browser. A command that is refused keeps its id, so the page's wait for
+ * that command's reply ends with the reason instead of waiting forever.
+ */
+export function parseClientMessage(raw: string): { ok: true; message: ClientMessage } | { ok: false; error: string; id?: number } {
   let data: unknown;
   try {
     data = JSON.parse(raw);
@@ -62,9 +81,11 @@ export function parseClientMessage(raw: string): { ok: true; message: ClientMess
     return { ok: false, error: 'message is not valid JSON' };
   }
   const parsed = clientMessage.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, error: `invalid message: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'unknown shape'}` };
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const envelope = commandEnvelope.safeParse(data);
+  if (envelope.success) {
+    const command = labCommand.safeParse(envelope.data.command);
+    if (!command.success) return { ok: false, error: commandProblem(envelope.data.command, command.error), id: envelope.data.id };
   }
-  return { ok: true, message: parsed.data };
+  return { ok: false, error: `invalid message: ${firstIssue(parsed.error)}` };
 }

@@ -169,7 +169,7 @@ export class LabConnection {
   private async handle(data: string, isBinary: boolean): Promise<void> {
     if (isBinary) return this.send({ op: 'error', message: 'binary frames are not part of the lab protocol' });
     const parsed = parseClientMessage(data);
-    if (!parsed.ok) return this.send({ op: 'error', message: parsed.error });
+    if (!parsed.ok) return this.send(parsed.id === undefined ? { op: 'error', message: parsed.error } : { op: 'reply', id: parsed.id, ok: false, error: parsed.error });
     const message = parsed.message;
     try {
       if (message.op === 'open') await this.open(message);

@@ -99,13 +99,18 @@ describe('LabConnection', () => {
     page.send({ op: 'write', files: [] });
     page.send({ op: 'command', id: 7, command: { type: 'stop' } });
     page.send({ op: 'nonsense' });
-    await eventually(() => page.messages.length >= 5, 'five answers');
+    page.send({ op: 'command', id: 8, command: { type: 'scale', instances: 99 } });
+    page.send({ op: 'command', id: 9, command: { type: 'explode' } });
+    await eventually(() => page.messages.length >= 7, 'seven answers');
     expect(page.messages).toEqual([
       { op: 'error', message: 'binary frames are not part of the lab protocol' },
       { op: 'error', message: 'message is not valid JSON' },
       { op: 'error', message: 'open a lab before writing files' },
       { op: 'reply', id: 7, ok: false, error: 'open a lab before sending commands' },
       { op: 'error', message: expect.stringMatching(/^invalid message: /) },
+      // A refused command keeps its id, so the page's wait for its reply ends with the reason.
+      { op: 'reply', id: 8, ok: false, error: 'invalid "scale" command: instances: Too big: expected number to be <=10' },
+      { op: 'reply', id: 9, ok: false, error: expect.stringMatching(/^unknown command type "explode"; known: start, stop, /) },
     ]);
   });
 
