@@ -54,12 +54,13 @@ export function placeOf(folder: string): LessonPlace {
 
 /**
  * Every lesson folder in course order. Each folder under the lessons directory is a lesson and must follow the
- * folder rule; two folders may not share a number or a slug.
+ * folder rule, except those whose name starts with "_" or "." (an author's drafts, as Astro ignores "_" pages);
+ * two folders may not share a number or a slug.
  */
 export async function lessonPlaces(lessonsDir = LESSONS_DIR): Promise<LessonPlace[]> {
   const entries = await fs.readdir(lessonsDir, { withFileTypes: true });
   const places = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .filter((e) => e.isDirectory() && !/^[._]/.test(e.name))
     .map((e) => placeOf(e.name))
     .sort((a, b) => a.order - b.order);
   for (const [i, place] of places.entries()) {
