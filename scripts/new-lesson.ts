@@ -36,13 +36,14 @@ const taken = places.find((p) => p.slug === slug);
 if (taken) fail(`There is already a lesson "${slug}": src/lessons/${taken.folder}.`);
 
 const title = values.title?.trim() || slug.split('-').map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join(' ');
-if (/['\n]/.test(title)) fail('A title may not hold a quote mark or a line break.');
+if (/[\r\n]/.test(title)) fail('A title is one line.');
 const target = path.join(lessonsDir, folder);
 
 await fs.cp(TEMPLATE, target, { recursive: true, errorOnExist: true, force: false });
-for (const file of ['index.md', 'checks.js']) {
+// index.md holds it in a single-quoted YAML string (a quote is doubled), checks.js in a line comment.
+for (const [file, text] of [['index.md', title.replaceAll("'", "''")], ['checks.js', title]] as const) {
   const full = path.join(target, file);
-  await fs.writeFile(full, (await fs.readFile(full, 'utf8')).replaceAll('__TITLE__', title));
+  await fs.writeFile(full, (await fs.readFile(full, 'utf8')).replaceAll('__TITLE__', text));
 }
 
 const shown = path.relative(process.cwd(), target) || target;

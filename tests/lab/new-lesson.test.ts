@@ -33,14 +33,14 @@ describe('npm run new-lesson', () => {
   it('makes a complete lesson with the next free number that grades like every lesson of the course, on both Redis backends', { timeout: 300_000 }, async () => {
     const before = await lessonPlaces(lessonsDir);
     const next = Math.max(...before.map((p) => p.order)) + 1;
-    const { stdout } = await scaffold('shared-visits', '--title', 'Shared visits');
+    const { stdout } = await scaffold('shared-visits', '--title', "Shared visits: the learner's total");
     const folder = `${String(next).padStart(2, '0')}-shared-visits`;
     expect(stdout).toContain(folder);
     expect(stdout).toContain('npm run check -- shared-visits --solution');
 
     const lesson = await loadLesson('shared-visits', lessonsDir);
     expect(lesson.folder).toBe(folder);
-    expect(lesson.meta.title).toBe('Shared visits');
+    expect(lesson.meta.title).toBe("Shared visits: the learner's total");
     expect(await completenessProblems(lesson)).toEqual([]);
     const variants = await loadVariants(lesson);
     expect(await catalogueProblems(lesson, variants)).toEqual([]);
