@@ -3,7 +3,7 @@
  * validated here; anything malformed becomes a readable error, never an exception in the host.
  */
 import { z } from 'zod';
-import { labCommand } from './lab-commands.ts';
+import { inSupervisorWords, labCommand } from './lab-commands.ts';
 import type { LabEvent } from './lab-events.ts';
 
 export const LIMITS = {
@@ -66,6 +66,8 @@ function commandProblem(command: unknown, error: z.ZodError): string {
   if (typeof type !== 'string' || !labCommand.options.some((o) => o.shape.type.value === type)) {
     return `unknown command type ${JSON.stringify(type ?? null)}; known: ${labCommand.options.map((o) => o.shape.type.value).join(', ')}`;
   }
+  const issue = error.issues[0];
+  if (issue && inSupervisorWords(issue.message)) return issue.message;
   return `invalid "${type}" command: ${firstIssue(error)}`;
 }
 

@@ -109,7 +109,7 @@ describe('LabConnection', () => {
       { op: 'reply', id: 7, ok: false, error: 'open a lab before sending commands' },
       { op: 'error', message: expect.stringMatching(/^invalid message: /) },
       // A refused command keeps its id, so the page's wait for its reply ends with the reason.
-      { op: 'reply', id: 8, ok: false, error: 'invalid "scale" command: instances: Too big: expected number to be <=10' },
+      { op: 'reply', id: 8, ok: false, error: 'instances must be a whole number from 1 to 10, got 99' },
       { op: 'reply', id: 9, ok: false, error: expect.stringMatching(/^unknown command type "explode"; known: start, stop, /) },
     ]);
   });

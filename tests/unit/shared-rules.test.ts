@@ -9,6 +9,7 @@ import { COMMAND_TYPES } from '../../playground/lab/commands.js';
 import { DEFAULT_ROUTES, LESSON_FOLDER, MAX_BURST, MAX_INSTANCES, MAX_TRAFFIC_RPS, MIN_INSTANCES, parseLessonFolder, STRATEGIES } from '../../playground/lab/rules.js';
 import { STRATEGY_WORDS } from '../../playground/client/cluster-format.ts';
 import { labCommand } from '../../playground/protocol/lab-commands.ts';
+import { parseClientMessage } from '../../playground/protocol/host-messages.ts';
 import { labEvent } from '../../playground/protocol/lab-events.ts';
 import { labSchema, lessonSchema, strategySchema } from '../../playground/protocol/lesson-schema.ts';
 import { placeOf } from '../../playground/course/lessons.ts';
@@ -57,6 +58,20 @@ describe('instance limits', () => {
 describe('commands', () => {
   it('the supervisor and the protocol know the same commands', () => {
     expect(labCommand.options.map((o) => o.shape.type.value).sort()).toEqual([...COMMAND_TYPES].sort());
+  });
+
+  it('the host refuses a command in the words the supervisor would use, so both runtimes say the same', () => {
+    const refusal = (command: unknown) => {
+      const parsed = parseClientMessage(JSON.stringify({ op: 'command', id: 1, command }));
+      return parsed.ok ? undefined : parsed.error;
+    };
+    expect(refusal({ type: 'scale', instances: MAX_INSTANCES + 1 })).toBe(`instances must be a whole number from ${MIN_INSTANCES} to ${MAX_INSTANCES}, got ${MAX_INSTANCES + 1}`);
+    expect(refusal({ type: 'scale' })).toBe('"scale" needs a number "instances"');
+    expect(refusal({ type: 'strategy', strategy: 'random' })).toBe(`unknown strategy "random"; use one of ${STRATEGIES.join(', ')}`);
+    expect(refusal({ type: 'burst', path: '/', count: MAX_BURST + 1 })).toBe(`a burst is 1 to ${MAX_BURST} requests`);
+    expect(refusal({ type: 'instance', name: 'A', action: 'nuke' })).toBe('unknown instance action "nuke"; use stop, kill, start or restart');
+    expect(refusal({ type: 'explode' })).toMatch(/^unknown command type "explode"; known: /);
+    expect(refusal({ type: 'user', user: 'a', action: 'visit', extra: 1 })).toMatch(/^invalid "user" command: /);
   });
 });
 
