@@ -39,6 +39,25 @@ export interface LabRegistry {
   unregister(id: string): number;
 }
 
+/** The registry over the host's map of running labs, counting labs still being opened against the limit too. */
+export function labRegistry(labs: Map<string, LabEntry>): LabRegistry {
+  let opening = 0;
+  return {
+    inUse: () => labs.size + opening,
+    beginOpening: () => {
+      opening++;
+    },
+    endOpening: () => {
+      opening--;
+    },
+    register: (id, entry) => labs.set(id, entry).size,
+    unregister: (id) => {
+      labs.delete(id);
+      return labs.size;
+    },
+  };
+}
+
 /** What a connection needs from its host. */
 export interface LabConnectionContext {
   limits: LabLimits;

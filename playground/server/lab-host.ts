@@ -9,7 +9,7 @@ import { WebSocketServer } from 'ws';
 import { checkUpgrade, hasJoined, refuseUpgrade } from './access.ts';
 import { DEFAULT_LIMITS, type LabLimits } from './host-config.ts';
 import type { HostedLabContext, SealedRuntime } from './hosted-lab.ts';
-import { LabConnection, type LabConnectionContext, type LabEntry } from './lab-connection.ts';
+import { LabConnection, labRegistry, type LabConnectionContext, type LabEntry } from './lab-connection.ts';
 import { reapStaleLabResources } from './lab-resources.ts';
 import { sealedNode, sealedPolicy } from './sealed-node.ts';
 import { chooseIsolation, type IsolationChoice } from './lab-sandbox.ts';
@@ -120,28 +120,11 @@ export function attachLabHost(server: http.Server, options: LabHostOptions = {})
   context.sealed?.catch((error: Error) => log({ level: 'error', msg: 'could not seal the lab runtime', error: error.message }));
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.messageBytes });
   const labs = new Map<string, LabEntry>();
-  let opening = 0;
   let closing = false;
   const connectionContext: LabConnectionContext = {
     limits,
     hostedLab: context,
-    labs: {
-      inUse: () => labs.size + opening,
-      beginOpening: () => {
-        opening++;
-      },
-      endOpening: () => {
-        opening--;
-      },
-      register: (id, entry) => {
-        labs.set(id, entry);
-        return labs.size;
-      },
-      unregister: (id) => {
-        labs.delete(id);
-        return labs.size;
-      },
-    },
+    labs: labRegistry(labs),
     isClosing: () => closing,
     hostName,
     heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS,

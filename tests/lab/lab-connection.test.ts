@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULT_LIMITS, type LabLimits } from '../../playground/server/host-config.ts';
-import { LabConnection, type LabConnectionContext, type LabEntry } from '../../playground/server/lab-connection.ts';
+import { LabConnection, labRegistry, type LabConnectionContext, type LabEntry } from '../../playground/server/lab-connection.ts';
 import { chooseIsolation } from '../../playground/server/lab-sandbox.ts';
 import { SlotPool } from '../../playground/server/lab-slots.ts';
 import { LabWatchdog } from '../../playground/server/lab-watchdog.ts';
@@ -38,26 +38,22 @@ async function serveConnections(setup: Setup = {}) {
   const labs = new Map<string, LabEntry>();
   const logs: Record<string, unknown>[] = [];
   const counts = { opening: 0, begun: 0, ended: 0 };
+  const registry = labRegistry(labs);
   const context: LabConnectionContext = {
     limits,
     hostedLab: { isolation, limits, slots: new SlotPool(labRoot, { switchUsers: isolation.switchUsers }), watchdog, labRoot },
     labs: {
-      inUse: () => (setup.inUse ?? 0) + labs.size + counts.opening,
+      ...registry,
+      inUse: () => (setup.inUse ?? 0) + registry.inUse(),
       beginOpening: () => {
         counts.opening++;
         counts.begun++;
+        registry.beginOpening();
       },
       endOpening: () => {
         counts.opening--;
         counts.ended++;
-      },
-      register: (id, entry) => {
-        labs.set(id, entry);
-        return labs.size;
-      },
-      unregister: (id) => {
-        labs.delete(id);
-        return labs.size;
+        registry.endOpening();
       },
     },
     isClosing: () => setup.closing ?? false,

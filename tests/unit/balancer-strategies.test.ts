@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AFFINITY_COOKIE, PICKERS, affinitySetCookie, createPicker, readCookie } from '../../playground/lab/balancer-strategies.js';
 import { STRATEGIES, isStrategy, type Strategy } from '../../playground/lab/rules.js';
+import { seededRandom } from '../../playground/lab/check-api/random.js';
 
 const backend = (name: string, inflight = 0, sockets = 0) => ({ name, inflight, sockets });
 const three = () => [backend('a'), backend('b'), backend('c')];
@@ -10,17 +11,7 @@ function picks(picker: ReturnType<typeof createPicker>, strategy: Strategy, cand
   return Array.from({ length: count }, () => picker.pick(strategy, candidates, cookie)?.name);
 }
 
-/** mulberry32: a small seeded random in [0, 1). */
-function seeded(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = seededRandom;
 
 describe('balancer strategies', () => {
   it('has a picker for exactly the strategies in STRATEGIES', () => {
