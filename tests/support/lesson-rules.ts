@@ -3,7 +3,6 @@
  * entry point, checks that load, and a catalogue of graded variants. The course's tests and the new-lesson
  * scaffold's test apply the same rules.
  */
-import fs from 'node:fs/promises';
 import { loadChecks } from '../../playground/lab/grader.js';
 import type { Lesson, LessonVariant } from '../../playground/course/lessons.ts';
 
@@ -46,6 +45,3 @@ export async function catalogueProblems(lesson: Lesson, variants: LessonVariant[
   }
   return problems;
 }
-
-/** The lesson's index.md as text (for tests that look at more than the rules). */
-export const indexText = (lesson: Lesson) => fs.readFile(lesson.indexFile, 'utf8');
