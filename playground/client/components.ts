@@ -5,7 +5,7 @@
 import type { LabCommand } from '../protocol/lab-commands.ts';
 import type { LabFile } from '../protocol/lab-file.ts';
 import type { LabSettings } from '../protocol/lesson-schema.ts';
-import type { LabStore } from './lab-store.ts';
+import type { LabStore } from './session/lab-store.ts';
 
 export interface Disposable {
   dispose(): void;

@@ -11,13 +11,13 @@ import { createRuntime, planRuntimes, probeLabHost, requestedRuntime, webContain
 import type { LabFile } from '../protocol/lab-file.ts';
 import type { Disposable, EditorHandle } from './components.ts';
 import { addStyles, el } from './dom.ts';
-import { LabSession } from './lab-session.ts';
-import { LabStore, type LabState } from './lab-store.ts';
-import { changedPaths, draftKeeper, DRAFT_WORDS, mergeDraft, type DraftState } from './drafts.ts';
+import { LabSession } from './session/lab-session.ts';
+import { LabStore, type LabState } from './session/lab-store.ts';
+import { changedPaths, draftKeeper, DRAFT_WORDS, mergeDraft, type DraftState } from './workspace/drafts.ts';
 import { markProgress } from './progress.ts';
 import { MOD, shortcutsDialog, typingTarget } from './shortcuts.ts';
-import type { SolutionDiff } from './solution-diff.ts';
-import { describeStatus } from './status-text.ts';
+import type { SolutionDiff } from './workspace/solution-diff.ts';
+import { describeStatus } from './session/status-text.ts';
 import type { LessonClientData } from './types.ts';
 
 function region(name: string, className: string, ...children: (Node | string)[]): HTMLElement {
@@ -169,7 +169,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   solution.addEventListener('click', () => {
     if (!editor) return say('The editor is still loading; try again in a moment.');
     act(async () => {
-      const { openSolutionDiff } = await import('./solution-diff.ts');
+      const { openSolutionDiff } = await import('./workspace/solution-diff.ts');
       diffView = await openSolutionDiff({
         solution: lesson.solution,
         readonly,
@@ -195,7 +195,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   // Export and import the lesson's files as a zip.
   exportZip.addEventListener('click', () =>
     act(async () => {
-      const { exportZip: build, exportFileName } = await import('./lab-zip.ts');
+      const { exportZip: build, exportFileName } = await import('./workspace/lab-zip.ts');
       const blob = new Blob([build(lesson.slug, currentFiles()) as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
       const url = URL.createObjectURL(blob);
       const link = el('a', { href: url, download: exportFileName(lesson.slug) });
@@ -214,7 +214,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     const file = importInput.files?.[0];
     if (!file || !editor) return;
     act(async () => {
-      const { readLessonZip } = await import('./lab-zip.ts');
+      const { readLessonZip } = await import('./workspace/lab-zip.ts');
       const result = readLessonZip(new Uint8Array(await file.arrayBuffer()), {
         slug: lesson.slug,
         known: lesson.starter.map((f) => f.path),
@@ -290,7 +290,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   };
   // A draft that hangs (a blocked database) must not hold up the editor.
   const draftLoaded = Promise.race([drafts.load(), new Promise<undefined>((resolve) => setTimeout(resolve, 2000))]).catch(() => undefined);
-  const mountEditorPanel = async ({ mountEditor }: typeof import('./editor.ts')) => {
+  const mountEditorPanel = async ({ mountEditor }: typeof import('./workspace/editor.ts')) => {
     const draft = await draftLoaded;
     initialFiles = mergeDraft(lesson.starter, draft?.files, readonly);
     editorSlot.replaceChildren();
@@ -317,11 +317,11 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   };
   const options = { send: session.send, lab: lesson.lab };
   void Promise.allSettled([
-    load(editorSlot, () => import('./editor.ts'), mountEditorPanel),
-    load(terminalSlot, () => import('./terminals.ts'), ({ mountTerminals }) => mountTerminals(terminalSlot, store)),
-    load(clusterSlot, () => import('./cluster-view.ts'), ({ mountClusterView }) => mountClusterView(clusterSlot, store, options)),
-    load(usersSlot, () => import('./users-panel.ts'), ({ mountUsersPanel }) => mountUsersPanel(usersSlot, store, options)),
-    load(checksSlot, () => import('./checks-panel.ts'), ({ mountChecksPanel }) => mountChecksPanel(checksSlot, store, { runChecks: () => session.check(), slug: lesson.slug })),
+    load(editorSlot, () => import('./workspace/editor.ts'), mountEditorPanel),
+    load(terminalSlot, () => import('./panels/terminals/terminals.ts'), ({ mountTerminals }) => mountTerminals(terminalSlot, store)),
+    load(clusterSlot, () => import('./panels/cluster/cluster-view.ts'), ({ mountClusterView }) => mountClusterView(clusterSlot, store, options)),
+    load(usersSlot, () => import('./panels/users/users-panel.ts'), ({ mountUsersPanel }) => mountUsersPanel(usersSlot, store, options)),
+    load(checksSlot, () => import('./panels/checks/checks-panel.ts'), ({ mountChecksPanel }) => mountChecksPanel(checksSlot, store, { runChecks: () => session.check(), slug: lesson.slug })),
   ]).then(() => {
     // Every panel has loaded (or said why not): tests and benchmarks wait for this.
     root.dataset.playgroundReady = '';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checksHeadline } from '../../playground/client/checks-panel.ts';
+import { checksHeadline } from '../../playground/client/panels/checks/checks-panel.ts';
 
 const names = ['one', 'two', 'three', 'four'];
 

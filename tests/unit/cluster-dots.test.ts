@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DotSampler } from '../../playground/client/cluster-dots.ts';
+import { DotSampler } from '../../playground/client/panels/cluster/cluster-dots.ts';
 
 describe('dot sampler', () => {
   it('draws every request when traffic is light', () => {

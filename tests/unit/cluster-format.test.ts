@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { instanceActions, listWords, redisTitle, shortReason, stateLook } from '../../playground/client/cluster-format.ts';
-import { crashBannerText } from '../../playground/client/terminals-format.ts';
-import type { ProcessState } from '../../playground/client/lab-store.ts';
+import { instanceActions, listWords, redisTitle, shortReason, stateLook } from '../../playground/client/panels/cluster/cluster-format.ts';
+import { crashBannerText } from '../../playground/client/panels/terminals/terminals-format.ts';
+import type { ProcessState } from '../../playground/client/session/lab-store.ts';
 
 describe('cluster view words', () => {
   it('every state has a word and an icon, not only a colour', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedPaths, isDraft, mergeDraft, sameFiles } from '../../playground/client/drafts.ts';
+import { changedPaths, isDraft, mergeDraft, sameFiles } from '../../playground/client/workspace/drafts.ts';
 
 const starter = [
   { path: 'package.json', content: '{}' },

@@ -1,6 +1,6 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { exportFileName, exportZip, MANIFEST, MAX_FILE_BYTES, MAX_FILES, readLessonZip, unsafePath } from '../../playground/client/lab-zip.ts';
+import { exportFileName, exportZip, MANIFEST, MAX_FILE_BYTES, MAX_FILES, readLessonZip, unsafePath } from '../../playground/client/workspace/lab-zip.ts';
 
 const lesson = { slug: 'map-trap', known: ['package.json', 'server.js'], readonly: ['package.json'] };
 const files = [

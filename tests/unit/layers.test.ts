@@ -99,7 +99,7 @@ describe('layers', () => {
 
   it('finds the imports it judges (a layer violation would not go unseen)', () => {
     const seen = (from: string, to: string) => edges.some((e) => e.from.endsWith(from) && e.to.endsWith(to));
-    expect(seen('client/lab-store.ts', 'protocol/lab-events.ts')).toBe(true);
+    expect(seen('client/session/lab-store.ts', 'protocol/lab-events.ts')).toBe(true);
     expect(seen('server/lab-process.ts', 'protocol/lab-events.ts')).toBe(true);
     expect(seen('lab/events.js', 'protocol/lab-events.ts')).toBe(true);
     expect(seen('protocol/lab-commands.ts', 'lab/rules.js')).toBe(true);

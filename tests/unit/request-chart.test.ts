@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartMax, chartRows, chartSummary, FAILED_ROW, RequestBuckets } from '../../playground/client/request-chart.ts';
+import { chartMax, chartRows, chartSummary, FAILED_ROW, RequestBuckets } from '../../playground/client/panels/cluster/request-chart.ts';
 
 const T0 = 1_700_000_000_000;
 

@@ -7,7 +7,7 @@ import { PICKERS } from '../../playground/lab/balancer-strategies.js';
 import { Cluster } from '../../playground/lab/cluster.js';
 import { COMMAND_TYPES } from '../../playground/lab/commands.js';
 import { DEFAULT_ROUTES, LESSON_FOLDER, MAX_BURST, MAX_INSTANCES, MAX_TRAFFIC_RPS, MIN_INSTANCES, parseLessonFolder, STRATEGIES } from '../../playground/lab/rules.js';
-import { STRATEGY_WORDS } from '../../playground/client/cluster-format.ts';
+import { STRATEGY_WORDS } from '../../playground/client/panels/cluster/cluster-format.ts';
 import { labCommand } from '../../playground/protocol/lab-commands.ts';
 import { parseClientMessage } from '../../playground/protocol/host-messages.ts';
 import { labEvent } from '../../playground/protocol/lab-events.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { UserResultView } from '../../playground/client/lab-store.ts';
-import { announcement, describeResult, INITIAL_STATUS, nextUserStatus, userLook, USERS } from '../../playground/client/user-status.ts';
+import type { UserResultView } from '../../playground/client/session/lab-store.ts';
+import { announcement, describeResult, INITIAL_STATUS, nextUserStatus, userLook, USERS } from '../../playground/client/panels/users/user-status.ts';
 
 function result(partial: Partial<UserResultView>): UserResultView {
   return { user: 'alice', action: 'visit', status: 200, instance: 'A', loggedIn: false, loggedOut: false, body: '', t: 0, ...partial };

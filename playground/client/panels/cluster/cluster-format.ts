@@ -1,7 +1,7 @@
 /** Words, icons and limits the cluster view shows; pure so they can be unit-tested. */
-import type { ProcessState } from './lab-store.ts';
-import { excerpt } from '../lab/excerpt.js';
-import type { Strategy } from '../lab/rules.js';
+import type { ProcessState } from '../../session/lab-store.ts';
+import { excerpt } from '../../../lab/excerpt.js';
+import type { Strategy } from '../../../lab/rules.js';
 
 export interface StateLook {
   word: string;

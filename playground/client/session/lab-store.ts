@@ -3,8 +3,8 @@
  * the parts they draw; high-rate streams (requests, user results, logs) are separate listeners so a busy lab does
  * not re-render everything on each request.
  */
-import type { CheckResult, LabEvent, LabEventOf, ProcessState } from '../protocol/lab-events.ts';
-import type { Strategy } from '../lab/rules.js';
+import type { CheckResult, LabEvent, LabEventOf, ProcessState } from '../../protocol/lab-events.ts';
+import type { Strategy } from '../../lab/rules.js';
 
 export type { CheckResult, ProcessState };
 

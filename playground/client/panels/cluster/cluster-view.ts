@@ -5,8 +5,8 @@
  * The store updates its state on every request (served counters), so rendering is coalesced into one animation
  * frame and only touches text that changed.
  */
-import type { ClusterViewOptions, Disposable, MountClusterView } from './components.ts';
-import type { InstanceView, LabState, LabStore, RequestView } from './lab-store.ts';
+import type { ClusterViewOptions, Disposable, MountClusterView } from '../../components.ts';
+import type { InstanceView, LabState, LabStore, RequestView } from '../../session/lab-store.ts';
 import { DotSampler } from './cluster-dots.ts';
 import {
   instanceActions,
@@ -15,11 +15,11 @@ import {
   stateLook,
   STRATEGY_WORDS,
 } from './cluster-format.ts';
-import { addPanelStyles, errorSlot, runInto, setText } from './cluster-ui.ts';
-import { el } from './dom.ts';
+import { addPanelStyles, errorSlot, runInto, setText } from '../panel-ui.ts';
+import { el } from '../../dom.ts';
 import { chartMax, chartRows, chartSummary, drawSparkline, FAILED_ROW, RequestBuckets } from './request-chart.ts';
-import { USERS, userLook } from './user-status.ts';
-import { isStrategy, MAX_INSTANCES, MIN_INSTANCES } from '../lab/rules.js';
+import { USERS, userLook } from '../users/user-status.ts';
+import { isStrategy, MAX_INSTANCES, MIN_INSTANCES } from '../../../lab/rules.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const ACTIONS = [

@@ -4,8 +4,8 @@
  * screens monaco shows the same diff inline.
  */
 import type * as Monaco from 'monaco-editor/editor';
-import type { LabFile } from '../protocol/lab-file.ts';
-import { el, tabKeyTarget } from './dom.ts';
+import type { LabFile } from '../../protocol/lab-file.ts';
+import { el, tabKeyTarget } from '../dom.ts';
 
 export interface SolutionDiffOptions {
   solution: LabFile[];

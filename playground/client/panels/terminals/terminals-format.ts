@@ -1,6 +1,6 @@
 /** How the Terminal panel words and colours things (pure functions, no DOM). */
-import type { LogLine, ProcessState } from './lab-store.ts';
-import { excerpt } from '../lab/excerpt.js';
+import type { LogLine, ProcessState } from '../../session/lab-store.ts';
+import { excerpt } from '../../../lab/excerpt.js';
 
 export interface TermProcess {
   key: string;

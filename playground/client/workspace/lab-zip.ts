@@ -4,7 +4,7 @@
  * and the upload.
  */
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
-import type { LabFile } from '../protocol/lab-file.ts';
+import type { LabFile } from '../../protocol/lab-file.ts';
 
 /** Name of the manifest inside an exported zip. */
 export const MANIFEST = 'stateless-lab.json';

@@ -8,10 +8,10 @@
  * xterm loads on demand when the panel mounts.
  */
 import css from './terminals.css?inline';
-import type { Disposable, MountTerminals } from './components.ts';
-import type { LabState, LabStore, LogLine, ProcessState } from './lab-store.ts';
+import type { Disposable, MountTerminals } from '../../components.ts';
+import type { LabState, LabStore, LogLine, ProcessState } from '../../session/lab-store.ts';
 import { ansiLine, crashBannerText, processLabel, type TermProcess } from './terminals-format.ts';
-import { addStyles, el, tabKeyTarget } from './dom.ts';
+import { addStyles, el, tabKeyTarget } from '../../dom.ts';
 import type { Terminal as XTerm } from '@xterm/xterm';
 
 /** Lines kept per process (and for "All"); older lines are dropped. */

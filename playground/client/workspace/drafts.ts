@@ -4,7 +4,7 @@
  * When storage is missing, blocked or full the page keeps working and the indicator says the work is not kept.
  */
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
-import type { LabFile } from '../protocol/lab-file.ts';
+import type { LabFile } from '../../protocol/lab-file.ts';
 
 export const DRAFT_DB = 'stateless-lab-drafts';
 const STORE = 'drafts';

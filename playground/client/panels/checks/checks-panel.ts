@@ -2,10 +2,10 @@
  * Check results: the lesson's checks listed as pending while they run ("2 of 4"), each result with an icon and a
  * word, the first failure opened with its message, and an overall line that says plainly when everything passed.
  */
-import type { ChecksPanelOptions, Disposable, MountChecksPanel } from './components.ts';
-import type { CheckResult, ChecksView, LabStore } from './lab-store.ts';
-import { addPanelStyles, errorSlot, runInto, setText } from './cluster-ui.ts';
-import { el } from './dom.ts';
+import type { ChecksPanelOptions, Disposable, MountChecksPanel } from '../../components.ts';
+import type { CheckResult, ChecksView, LabStore } from '../../session/lab-store.ts';
+import { addPanelStyles, errorSlot, runInto, setText } from '../panel-ui.ts';
+import { el } from '../../dom.ts';
 
 const LOOK = {
   pass: { icon: '✓', word: 'passed' },

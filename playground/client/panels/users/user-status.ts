@@ -2,7 +2,7 @@
  * Pure logic behind the users panel: who the virtual users are, how they look (colour AND shape, so colour is
  * never the only cue), and what a user's latest result says about their session.
  */
-import type { UserResultView } from './lab-store.ts';
+import type { UserResultView } from '../../session/lab-store.ts';
 
 export type UserShape = 'circle' | 'square' | 'triangle' | 'diamond';
 

@@ -1,6 +1,6 @@
 /** Small DOM helpers shared by the cluster, users and checks panels (no framework). */
 import css from './panels.css?inline';
-import { addStyles, el } from './dom.ts';
+import { addStyles, el } from '../dom.ts';
 
 /** The panels' stylesheet, injected once (see mount.ts on why CSS travels as a string in the lazy chunk). */
 export function addPanelStyles(): void {

@@ -5,9 +5,9 @@
  * Monaco and its setup (editor-monaco.ts) load on demand when the panel mounts; the tab strip shows at once.
  */
 import css from './editor.css?inline';
-import type { EditorHandle, EditorOptions, MountEditor } from './components.ts';
-import type { LabFile } from '../protocol/lab-file.ts';
-import { addStyles, el, tabKeyTarget } from './dom.ts';
+import type { EditorHandle, EditorOptions, MountEditor } from '../components.ts';
+import type { LabFile } from '../../protocol/lab-file.ts';
+import { addStyles, el, tabKeyTarget } from '../dom.ts';
 import type * as Monaco from 'monaco-editor/editor';
 
 type MonacoModule = typeof import('./editor-monaco.ts');

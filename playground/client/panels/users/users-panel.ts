@@ -3,10 +3,10 @@
  * traffic, the lesson's own actions, and a bounded log of results. The log itself is not a live region (a busy
  * lab would flood screen readers); a separate status line announces at most every few seconds.
  */
-import type { Disposable, MountUsersPanel, UsersPanelOptions } from './components.ts';
-import type { LabStore, UserResultView } from './lab-store.ts';
-import { addPanelStyles, errorSlot, runInto, setText } from './cluster-ui.ts';
-import { el } from './dom.ts';
+import type { Disposable, MountUsersPanel, UsersPanelOptions } from '../../components.ts';
+import type { LabStore, UserResultView } from '../../session/lab-store.ts';
+import { addPanelStyles, errorSlot, runInto, setText } from '../panel-ui.ts';
+import { el } from '../../dom.ts';
 import { announcement, describeResult, INITIAL_STATUS, nextUserStatus, USERS, userLook, type UserStatus } from './user-status.ts';
 
 export const LOG_LIMIT = 200;

@@ -8,12 +8,12 @@
  * in the editor, and starts the cluster again in the shape it had. A lab a host ended on purpose (idle, over a
  * limit) is not rebuilt until the learner asks.
  */
-import type { LabSettings } from '../protocol/lesson-schema.ts';
-import type { RuntimeKind, RuntimePlan } from '../runtime/choose.ts';
-import type { Runtime } from '../runtime/types.ts';
-import type { CommandOf, LabCommand } from '../protocol/lab-commands.ts';
-import type { Strategy } from '../lab/rules.js';
-import type { LabFile } from '../protocol/lab-file.ts';
+import type { LabSettings } from '../../protocol/lesson-schema.ts';
+import type { RuntimeKind, RuntimePlan } from '../../runtime/choose.ts';
+import type { Runtime } from '../../runtime/types.ts';
+import type { CommandOf, LabCommand } from '../../protocol/lab-commands.ts';
+import type { Strategy } from '../../lab/rules.js';
+import type { LabFile } from '../../protocol/lab-file.ts';
 import type { LabStore } from './lab-store.ts';
 
 export interface LabSessionOptions {
