@@ -31,8 +31,12 @@ export interface EditorOptions {
 export interface EditorHandle extends Disposable {
   /** Current content of every file, saved or not. */
   files(): LabFile[];
-  /** Replace the content (Reset, apply solution); marks them saved. */
+  /** Replace the content (Reset, apply solution, import) as an edit: undoable, and unsaved until saved. */
   setFiles(files: LabFile[]): void;
+  /** These contents are now what the lab has (after Run, Check or a rolling deploy wrote them). */
+  markSaved(files: LabFile[]): void;
+  /** Ctrl/Cmd+S: hands the changed files to `onSave` (or says there is nothing to save). */
+  save(): void;
   /** Paths with unsaved edits. */
   unsaved(): string[];
   focus(): void;
@@ -45,6 +49,8 @@ export type MountTerminals = (element: HTMLElement, store: LabStore) => Promise<
 export interface ClusterViewOptions {
   send: SendCommand;
   lab: LabSettings;
+  /** Rolling deploy: saves the editor's files to the lab, then rolls them out one instance at a time. */
+  deploy(): Promise<void>;
 }
 export type MountClusterView = (element: HTMLElement, store: LabStore, options: ClusterViewOptions) => Disposable;
 

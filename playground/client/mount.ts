@@ -1,85 +1,75 @@
 /**
  * Playground entry point. Lesson pages import this module lazily, once the playground panel is on screen, and
- * call `mountPlayground(element, lesson)`. It lays out the regions (Editor, Cluster, Users, Terminal, Checks),
- * wires the toolbar (Run, Stop, Check, Reset, Show solution) to a LabSession, and loads each panel lazily.
- * The learner's work is kept as a draft per lesson (drafts.ts), can be exported and imported as a zip (lab-zip.ts),
- * and compared with the solution in a diff (solution-diff.ts) before any of it is applied.
+ * call `mountPlayground(element, lesson)`. It composes the shell: the layout (shell/layout.ts), the toolbar, the
+ * notices, the page-wide shortcuts, the learner's files (workspace/) and the lab session (session/), and loads each
+ * panel lazily into its region.
  */
 // `?inline`: the CSS travels inside this lazily loaded chunk instead of being hoisted into every lesson page.
 import css from './playground.css?inline';
 import { createRuntime, planRuntimes, probeLabHost, requestedRuntime, webContainerSupported } from '../runtime/choose.ts';
-import type { LabFile } from '../protocol/lab-file.ts';
 import type { Disposable, EditorHandle } from './components.ts';
 import { addStyles, el } from './dom.ts';
 import { LabSession } from './session/lab-session.ts';
 import { LabStore, type LabState } from './session/lab-store.ts';
-import { changedPaths, draftKeeper, DRAFT_WORDS, mergeDraft, type DraftState } from './workspace/drafts.ts';
-import { markProgress } from './progress.ts';
-import { MOD, shortcutsDialog, typingTarget } from './shortcuts.ts';
-import type { SolutionDiff } from './workspace/solution-diff.ts';
 import { describeStatus } from './session/status-text.ts';
+import { draftKeeper, DRAFT_WORDS, type DraftState } from './workspace/drafts.ts';
+import { applySolutionFile, importFiles, isChange, resetToStarter, restoreDraft } from './workspace/file-operations.ts';
+import { Workspace } from './workspace/workspace.ts';
+import type { SolutionDiff } from './workspace/solution-diff.ts';
+import { markProgress } from './progress.ts';
+import { MOD, shortcutsDialog } from './shortcuts.ts';
+import { confirmDialog } from './shell/confirm-dialog.ts';
+import { listenForShortcuts } from './shell/keyboard.ts';
+import { createLayout, type RegionName } from './shell/layout.ts';
+import { NoticeBoard } from './shell/notices.ts';
+import { mountNoticeView } from './shell/notice-view.ts';
+import { describeRunningCode } from './shell/running-code.ts';
 import type { LessonClientData } from './types.ts';
-
-function region(name: string, className: string, ...children: (Node | string)[]): HTMLElement {
-  return el('section', { class: `pg-region ${className}`, 'aria-label': name }, el('h2', { class: 'pg-title' }, name), ...children);
-}
 
 function button(label: string, attributes: Record<string, string> = {}): HTMLButtonElement {
   return el('button', { type: 'button', class: 'pg-button', ...attributes }, label);
 }
 
+/** Asks the lesson page to let the prose give way while the learner works (LessonSplit listens). */
+const WORKING_EVENT = 'playground:working';
+
 export function mountPlayground(element: HTMLElement, lesson: LessonClientData): void {
   addStyles('playground', css);
   const store = new LabStore();
+  const notices = new NoticeBoard();
+  const disposables: Disposable[] = [];
 
-  const run = button('Run', { class: 'pg-button pg-primary', 'aria-keyshortcuts': 'Control+Enter', title: 'Run the cluster (Ctrl+Enter)' });
+  // ---- toolbar, status, file tools ----
+  const run = button('Run', { class: 'pg-button pg-primary', 'aria-keyshortcuts': 'Control+Enter', title: `Run the cluster (${MOD}+Enter)` });
   const stop = button('Stop', { title: 'Stop every instance' });
   const check = button('Check', { 'aria-keyshortcuts': 'Control+Shift+Enter', title: `Run the graded checks (${MOD}+Shift+Enter)` });
   const reset = button('Reset', { title: 'Back to the starter files (can be undone)' });
-  const solution = button('Show solution', { 'aria-haspopup': 'dialog', title: 'Compare your code with the solution' });
-  const keys = button('Keyboard shortcuts', { class: 'pg-button pg-quiet', 'aria-haspopup': 'dialog', 'aria-keyshortcuts': 'Shift+?', title: 'Keyboard shortcuts (?)' });
+  const solution = button('Solution', { 'aria-haspopup': 'dialog', title: 'Compare your code with the solution', 'aria-label': 'Show solution' });
+  const keys = button('Shortcuts', { class: 'pg-button pg-quiet pg-keys-button', 'aria-haspopup': 'dialog', 'aria-keyshortcuts': 'Shift+?', title: 'Keyboard shortcuts (?)', 'aria-label': 'Keyboard shortcuts' });
+  const toolbar = el('div', { class: 'pg-toolbar', role: 'toolbar', 'aria-label': 'Lab actions' }, run, stop, check, reset, solution, keys);
+  const statusText = el('span', { class: 'pg-status-text' });
+  const reconnect = button('Reconnect', { hidden: '' });
+  const useHost = button('Use the lab host', { hidden: '' });
+  const runningCode = el('p', { class: 'pg-running-code', role: 'status', hidden: '' });
+  const status = el('div', { class: 'pg-status' }, el('p', { role: 'status', class: 'pg-status-line' }, statusText), reconnect, useHost);
+  const bar = el('div', { class: 'pg-bar' }, toolbar, status);
+
   const draftStatus = el('span', { class: 'pg-draft', role: 'status', 'data-state': 'idle' });
   const exportZip = button('Export zip', { class: 'pg-button pg-small', title: 'Download this lesson’s files as a zip' });
   const importZip = button('Import zip', { class: 'pg-button pg-small', title: 'Load files from a zip exported here (can be undone)' });
   const importInput = el('input', { type: 'file', accept: '.zip,application/zip', hidden: '', 'aria-label': 'Zip file to import' });
   const fileTools = el('div', { class: 'pg-file-tools', role: 'toolbar', 'aria-label': 'Your files' }, draftStatus, exportZip, importZip, importInput);
-  const statusText = el('span', { class: 'pg-status-text' });
-  const reconnect = button('Reconnect', { hidden: '' });
-  const useHost = button('Use the lab host', { hidden: '' });
-  const status = el('div', { class: 'pg-status' }, el('p', { role: 'status', class: 'pg-status-line' }, statusText), reconnect, useHost);
-  const notice = el('p', { class: 'pg-notice', hidden: '', 'aria-live': 'polite' });
-  const toolbar = el('div', { class: 'pg-toolbar', role: 'toolbar', 'aria-label': 'Lab actions' }, run, stop, check, reset, solution);
 
-  const editorSlot = el('div', { class: 'pg-slot pg-editor-slot' }, 'Loading the editor…');
-  const terminalSlot = el('div', { class: 'pg-slot pg-terminal-slot' });
-  const clusterSlot = el('div', { class: 'pg-slot' });
-  const usersSlot = el('div', { class: 'pg-slot' });
-  const checksSlot = el('div', { class: 'pg-slot' });
-  const root = el(
-    'div',
-    { class: 'pg-root' },
-    el('div', { class: 'pg-bar' }, toolbar, status, keys),
-    notice,
-    el(
-      'div',
-      { class: 'pg-grid' },
-      region('Editor', 'pg-editor', fileTools, editorSlot),
-      region('Cluster', 'pg-cluster', clusterSlot),
-      region('Users', 'pg-users', usersSlot),
-      region('Checks', 'pg-checks', checksSlot),
-      region('Terminal', 'pg-terminal', terminalSlot),
-    ),
-  );
+  const noticeView = mountNoticeView(notices, () => run);
+  disposables.push(noticeView);
+  const editorTools = el('div', { class: 'pg-editor-tools' }, fileTools, runningCode);
+  const layout = createLayout({ bar, notices: noticeView.node, editorTools });
+  disposables.push(layout);
+  const { root, slots } = layout;
   element.replaceChildren(root);
 
-  // Until the editor has loaded, the starter files (or the saved draft) are the learner's files.
-  let editor: EditorHandle | undefined;
-  let initialFiles = lesson.starter;
-  const currentFiles = (): LabFile[] => editor?.files() ?? initialFiles;
+  // ---- the learner's files ----
   const readonly = lesson.lab.readonly;
-  const editable = (files: LabFile[]) => files.filter((f) => !readonly.includes(f.path));
-
-  // Drafts: every edit is kept in this browser; the indicator says whether it was.
   const showDraft = (state: DraftState) => {
     draftStatus.dataset.state = state;
     draftStatus.textContent = DRAFT_WORDS[state] || 'Edits are kept in this browser';
@@ -87,106 +77,131 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   };
   const drafts = draftKeeper(lesson.slug, (state) => {
     showDraft(state);
-    if (state === 'unavailable') say('Your work will not be kept: this browser blocks or has no room for saved data. Export a zip to keep it.');
+    if (state === 'unavailable') notices.set('storage', 'Your work will not be kept: this browser blocks or has no room for saved data. Export a zip to keep it.', { tone: 'error' });
   });
   showDraft('idle');
-  /** Replace the editor's files (undoable in the editor) and keep them as the draft. */
-  const replaceFiles = (files: LabFile[]) => {
-    editor?.setFiles(files);
-    drafts.save(currentFiles());
-  };
-  const disposables: Disposable[] = [];
+  const workspace = new Workspace(lesson.starter, drafts);
+  let editor: EditorHandle | undefined;
+
+  // ---- the lab ----
   const hostInfo = probeLabHost();
   const requested = requestedRuntime();
+  const paintRunningCode = () => {
+    const serving = store.state.instances.some((i) => i.state === 'up' || i.state === 'starting' || i.state === 'unhealthy');
+    const code = describeRunningCode(session.runningFiles, workspace.files(), serving, MOD);
+    runningCode.hidden = code.state === 'none';
+    runningCode.dataset.state = code.state;
+    runningCode.textContent = code.text;
+  };
   const session = new LabSession({
     store,
     lesson: lesson.slug,
     lab: lesson.lab,
     checks: lesson.checks,
-    files: currentFiles,
+    files: workspace.files,
     plan: async () => planRuntimes(requested, await hostInfo, webContainerSupported()),
     create: createRuntime,
-    notice: (message) => say(message),
+    notice: (message) => notices.set('runtime', message),
+    onRunningFiles: (files) => {
+      // What the lab now has is saved, whatever the editor marked before.
+      if (files) editor?.markSaved(files);
+      paintRunningCode();
+    },
   });
 
-  const say = (message: string, undo?: () => void) => {
-    notice.hidden = false;
-    notice.classList.remove('pg-notice-error');
-    notice.replaceChildren(message);
-    if (undo) {
-      const undoButton = button('Undo');
-      undoButton.addEventListener('click', () => {
-        undo();
-        notice.hidden = true;
-      });
-      notice.append(' ', undoButton);
-    }
-  };
-
-  // What the lab itself reports as wrong (a refused command, a limit the lab host enforced) is shown, not only logged.
-  const stopErrors = store.onError((message) => {
-    say(message);
-    notice.classList.add('pg-notice-error');
-  });
+  // What the lab itself reports as wrong (a refused command, a failed deploy) holds until the next action, the
+  // next phase, or until nothing serves any more (then the status line tells what did happen).
+  const stopErrors = store.onError((message) => notices.set('lab', message, { tone: 'error' }));
   disposables.push({ dispose: () => void stopErrors() });
-
   const act = (what: () => Promise<unknown>) => {
-    what().catch((error: Error) => say(error.message));
+    notices.clear('action', 'lab', 'runtime', 'checks');
+    what().catch((error: Error) => notices.set('action', error.message, { tone: 'error' }));
   };
 
-  const doRun = () => act(() => session.run());
+  const doRun = () => {
+    element.dispatchEvent(new CustomEvent(WORKING_EVENT, { bubbles: true }));
+    if (layout.layout === 'narrow' && !layout.shown('cluster')) layout.reveal('cluster');
+    act(() => session.run());
+  };
+  const doCheck = () => {
+    if (check.disabled) return;
+    layout.reveal('checks');
+    act(() => session.check());
+  };
+  const deploy = async () => {
+    notices.clear('action', 'lab', 'save');
+    await session.deploy();
+  };
   run.addEventListener('click', doRun);
   stop.addEventListener('click', () => act(() => session.stop()));
-  check.addEventListener('click', () => act(() => session.check()));
+  check.addEventListener('click', doCheck);
   reconnect.addEventListener('click', () => act(() => session.reconnect()));
   useHost.addEventListener('click', () => act(() => session.useRuntime('server')));
 
+  const saveFiles = (changed: { path: string; content: string }[]) =>
+    act(async () => {
+      const outcome = await session.save(changed);
+      const names = changed.map((f) => f.path).join(', ');
+      if (outcome === 'deployed') notices.set('save', `Saved ${names} and rolled it out to every instance.`, { tone: 'success' });
+      else if (outcome === 'saved') notices.set('save', `Saved ${names}. No instance is serving: press Run to start the cluster with it.`);
+      else notices.set('save', `Saved ${names} in the editor. Press Run to start the cluster with it.`);
+      notices.clear('files');
+    });
+
+  // ---- file operations: each is an edit like typing (undoable, unsaved until saved) ----
+  const applyChange = (change: ReturnType<typeof resetToStarter>): (() => void) | undefined => {
+    if (!isChange(change)) {
+      notices.set('files', change.summary);
+      return undefined;
+    }
+    const undo = workspace.apply(change);
+    notices.clear('save');
+    notices.set('files', `${change.summary} ${session.runningFiles ? `${MOD}+S rolls it out to the cluster.` : 'Run starts the cluster with it.'}`, {
+      undo: () => {
+        undo();
+        diffView?.refresh();
+      },
+    });
+    paintRunningCode();
+    return undo;
+  };
+
   reset.addEventListener('click', () => {
-    if (!editor) return;
+    if (!editor) return notices.set('files', 'The editor is still loading; try again in a moment.');
+    const change = resetToStarter(workspace.files(), lesson.starter, readonly);
+    if (!isChange(change)) return applyChange(change);
     const current = editor;
-    const before = current.files();
-    const changed = [...changedPaths(editable(before), lesson.starter)];
-    if (!changed.length) return say('Your files already match the starter.');
     void confirmDialog({
       title: 'Reset to the starter?',
-      text: `This replaces your changes to ${changed.join(', ')} with the starter files. You can undo it right after.`,
+      text: `This replaces your changes to ${change.changed.join(', ')} with the starter files. You can undo it right after.`,
       confirm: 'Reset',
     }).then((yes) => {
-      if (!yes) return current.focus();
-      replaceFiles(lesson.starter);
-      say('Files reset to the starter.', () => replaceFiles(before));
+      if (yes) void applyChange(change);
+      current.focus();
     });
   });
 
   // Show solution: a diff beside the learner's code; "Apply" one file at a time, each undoable.
   let diffView: SolutionDiff | undefined;
-  let beforeApply: LabFile[] | undefined;
-  const undoApply = () => {
-    if (beforeApply) replaceFiles(beforeApply);
-    beforeApply = undefined;
-    diffView?.refresh();
-  };
+  let undoApply: (() => void) | undefined;
   solution.addEventListener('click', () => {
-    if (!editor) return say('The editor is still loading; try again in a moment.');
+    if (!editor) return notices.set('files', 'The editor is still loading; try again in a moment.');
     act(async () => {
       const { openSolutionDiff } = await import('./workspace/solution-diff.ts');
       diffView = await openSolutionDiff({
         solution: lesson.solution,
         readonly,
         open: lesson.lab.open ?? lesson.lab.entry,
-        current: currentFiles,
+        current: workspace.files,
         apply(path) {
-          const file = lesson.solution.find((f) => f.path === path);
-          if (!file) return;
-          beforeApply = currentFiles();
-          const next = currentFiles().map((f) => (f.path === path ? file : f));
-          if (!next.some((f) => f.path === path)) next.push(file);
-          replaceFiles(next);
-          say(`Applied the solution's ${path}.`, undoApply);
+          undoApply = applyChange(applySolutionFile(workspace.files(), lesson.solution, path));
         },
         undo: () => {
-          undoApply();
-          notice.hidden = true;
+          undoApply?.();
+          undoApply = undefined;
+          notices.clear('files');
+          diffView?.refresh();
+          paintRunningCode();
         },
       });
     });
@@ -196,7 +211,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   exportZip.addEventListener('click', () =>
     act(async () => {
       const { exportZip: build, exportFileName } = await import('./workspace/lab-zip.ts');
-      const blob = new Blob([build(lesson.slug, currentFiles()) as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
+      const blob = new Blob([build(lesson.slug, workspace.files()) as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
       const url = URL.createObjectURL(blob);
       const link = el('a', { href: url, download: exportFileName(lesson.slug) });
       document.body.append(link);
@@ -206,7 +221,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     }),
   );
   importZip.addEventListener('click', () => {
-    if (!editor) return say('The editor is still loading; try again in a moment.');
+    if (!editor) return notices.set('files', 'The editor is still loading; try again in a moment.');
     importInput.value = '';
     importInput.click();
   });
@@ -215,55 +230,47 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     if (!file || !editor) return;
     act(async () => {
       const { readLessonZip } = await import('./workspace/lab-zip.ts');
-      const result = readLessonZip(new Uint8Array(await file.arrayBuffer()), {
-        slug: lesson.slug,
-        known: lesson.starter.map((f) => f.path),
-        readonly,
-      });
-      if (!result.ok) {
-        say(`Import refused: ${result.reason} Your files are unchanged.`);
-        notice.classList.add('pg-notice-error');
-        return;
-      }
-      const before = currentFiles();
-      const incoming = new Map(result.files.map((f) => [f.path, f.content]));
-      const next = before.map((f) => (incoming.has(f.path) ? { path: f.path, content: incoming.get(f.path)! } : f));
-      for (const f of result.files) if (!before.some((b) => b.path === f.path)) next.push(f);
-      replaceFiles(next);
-      const skipped = result.ignored.length ? ` (${result.ignored.join(', ')} is read-only here and was left as it is)` : '';
-      say(`Imported ${result.files.map((f) => f.path).join(', ')} from ${file.name}${skipped}.`, () => replaceFiles(before));
+      const result = readLessonZip(new Uint8Array(await file.arrayBuffer()), { slug: lesson.slug, known: lesson.starter.map((f) => f.path), readonly });
+      if (!result.ok) return notices.set('files', `Import refused: ${result.reason} Your files are unchanged.`, { tone: 'error' });
+      void applyChange(importFiles(workspace.files(), result.files, file.name, result.ignored));
+      importZip.focus();
     });
   });
 
-  // The list of shortcuts: a button, and "?" when the focus is not somewhere you type.
+  // ---- shortcuts ----
   const openShortcuts = () => {
     if (document.querySelector('dialog.pg-keys-dialog[open]')) return;
+    const returnTo = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : keys;
     const dialog = shortcutsDialog();
     document.body.append(dialog);
     dialog.addEventListener('close', () => {
       dialog.remove();
-      keys.focus();
+      returnTo.focus();
     });
     dialog.showModal();
   };
   keys.addEventListener('click', openShortcuts);
-  const onQuestion = (event: KeyboardEvent) => {
-    if (event.key !== '?' || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
-    if (typingTarget(event.target) || document.querySelector('dialog[open]')) return;
-    event.preventDefault();
-    openShortcuts();
-  };
-  document.addEventListener('keydown', onQuestion);
+  disposables.push({
+    dispose: listenForShortcuts({
+      run: doRun,
+      check: doCheck,
+      save: () => (editor ? editor.save() : notices.set('files', 'The editor is still loading; try again in a moment.')),
+      help: openShortcuts,
+    }),
+  });
 
+  // ---- state on the page ----
   let hasHost = false;
   let announcedPass = false;
+  let lastPhase = store.state.phase.name;
+  let wasServing = false;
   void hostInfo.then((info) => {
     hasHost = Boolean(info);
     store.setPhase(store.state.phase);
   });
   store.subscribe((state: LabState) => {
-    const words = describeStatus(state);
-    statusText.textContent = words;
+    statusText.textContent = describeStatus(state);
+    status.dataset.tone = statusTone(state);
     reconnect.hidden = state.phase.name !== 'lost';
     // A forced in-browser sandbox that failed: offer the lab host when this site has one.
     useHost.hidden = !(state.phase.name === 'failed' && requested === 'webcontainer' && hasHost);
@@ -272,79 +279,65 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     run.textContent = state.instances.length > 0 ? 'Restart' : 'Run';
     stop.disabled = state.instances.every((i) => i.state === 'stopped' || i.state === 'crashed');
     check.disabled = state.checks.running;
+    if (state.phase.name !== lastPhase) {
+      lastPhase = state.phase.name;
+      notices.clear('lab');
+    }
+    const serving = state.instances.some((i) => i.state === 'up' || i.state === 'unhealthy');
+    if (wasServing && !serving) notices.clear('lab', 'save');
+    wasServing = serving;
     if (state.checks.running) announcedPass = false;
     else if (state.checks.status === 'pass' && !announcedPass) {
       announcedPass = true;
       markProgress(lesson.slug, 'passed');
-      say('Every check passed: this lesson is marked complete on the course map.');
+      notices.set('checks', 'Every check passed: this lesson is marked complete on the course map.', { tone: 'success' });
     }
+    paintRunningCode();
   });
 
-  // Panels load in parallel, each in its own chunk; a panel that fails to load says so in its region.
-  const load = async <T>(slot: HTMLElement, importer: () => Promise<T>, use: (module: T) => Promise<Disposable> | Disposable) => {
+  // ---- panels: each in its own chunk, loaded in parallel; one that fails to load says so in its region ----
+  const load = async <T>(region: RegionName, importer: () => Promise<T>, use: (module: T) => Promise<Disposable> | Disposable) => {
     try {
       disposables.push(await use(await importer()));
     } catch (error) {
-      slot.replaceChildren(el('p', { class: 'pg-error' }, `This panel did not load: ${(error as Error).message}`));
+      slots[region].replaceChildren(el('p', { class: 'pg-error' }, `This panel did not load: ${(error as Error).message}`));
     }
   };
   // A draft that hangs (a blocked database) must not hold up the editor.
   const draftLoaded = Promise.race([drafts.load(), new Promise<undefined>((resolve) => setTimeout(resolve, 2000))]).catch(() => undefined);
   const mountEditorPanel = async ({ mountEditor }: typeof import('./workspace/editor.ts')) => {
     const draft = await draftLoaded;
-    initialFiles = mergeDraft(lesson.starter, draft?.files, readonly);
-    editorSlot.replaceChildren();
-    editor = await mountEditor(editorSlot, {
-      files: initialFiles,
-      onChange: (files) => drafts.save(files),
-      readonly: lesson.lab.readonly,
+    const restored = restoreDraft(lesson.starter, draft, readonly);
+    if (isChange(restored)) workspace.open(restored.next);
+    slots.editor.replaceChildren();
+    editor = await mountEditor(slots.editor, {
+      files: workspace.files(),
+      onChange: (files) => {
+        drafts.save(files);
+        paintRunningCode();
+      },
+      readonly,
       open: lesson.lab.open ?? lesson.lab.entry,
       onRun: doRun,
-      onSave: (changed) =>
-        act(async () => {
-          const outcome = await session.save(changed);
-          if (outcome === 'deployed') say(`Saved ${changed.map((f) => f.path).join(', ')} and rolled it out to every instance.`);
-          else if (outcome === 'saved') say('Saved. Press Run to start the cluster with it.');
-          else say('Saved in the editor. Press Run to start the cluster.');
-        }),
+      onSave: saveFiles,
     });
-    if (draft && changedPaths(editable(initialFiles), lesson.starter).length) {
-      const when = new Date(draft.savedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-      say(`Your draft from ${when} is back. Reset returns to the starter.`);
-    }
+    workspace.attach(editor);
+    if (isChange(restored)) notices.set('files', restored.summary);
     if (drafts.state !== 'unavailable') showDraft(draft ? 'saved' : 'idle');
     return editor;
   };
   const options = { send: session.send, lab: lesson.lab };
   void Promise.allSettled([
-    load(editorSlot, () => import('./workspace/editor.ts'), mountEditorPanel),
-    load(terminalSlot, () => import('./panels/terminals/terminals.ts'), ({ mountTerminals }) => mountTerminals(terminalSlot, store)),
-    load(clusterSlot, () => import('./panels/cluster/cluster-view.ts'), ({ mountClusterView }) => mountClusterView(clusterSlot, store, options)),
-    load(usersSlot, () => import('./panels/users/users-panel.ts'), ({ mountUsersPanel }) => mountUsersPanel(usersSlot, store, options)),
-    load(checksSlot, () => import('./panels/checks/checks-panel.ts'), ({ mountChecksPanel }) => mountChecksPanel(checksSlot, store, { runChecks: () => session.check(), slug: lesson.slug })),
+    load('editor', () => import('./workspace/editor.ts'), mountEditorPanel),
+    load('terminal', () => import('./panels/terminals/terminals.ts'), ({ mountTerminals }) => mountTerminals(slots.terminal, store)),
+    load('cluster', () => import('./panels/cluster/cluster-view.ts'), ({ mountClusterView }) => mountClusterView(slots.cluster, store, { ...options, deploy })),
+    load('users', () => import('./panels/users/users-panel.ts'), ({ mountUsersPanel }) => mountUsersPanel(slots.users, store, options)),
+    load('checks', () => import('./panels/checks/checks-panel.ts'), ({ mountChecksPanel }) =>
+      mountChecksPanel(slots.checks, store, { runChecks: () => session.check(), slug: lesson.slug }),
+    ),
   ]).then(() => {
     // Every panel has loaded (or said why not): tests and benchmarks wait for this.
     root.dataset.playgroundReady = '';
-  });
-
-  // Ctrl/Cmd+Shift+Enter checks from anywhere, the editor included (caught before monaco sees it).
-  root.addEventListener(
-    'keydown',
-    (event) => {
-      if ((event.ctrlKey || event.metaKey) && event.shiftKey && event.key === 'Enter') {
-        event.preventDefault();
-        event.stopPropagation();
-        if (!check.disabled) act(() => session.check());
-      }
-    },
-    true,
-  );
-  // Ctrl/Cmd+Enter runs from anywhere in the playground (the editor handles it inside itself too).
-  root.addEventListener('keydown', (event) => {
-    if ((event.ctrlKey || event.metaKey) && event.key === 'Enter' && !event.defaultPrevented) {
-      event.preventDefault();
-      doRun();
-    }
   });
 
   // The lab is destroyed with all its processes when the tab goes away.
@@ -354,36 +347,16 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
   });
   window.addEventListener('pagehide', () => {
     void drafts.flush();
-    document.removeEventListener('keydown', onQuestion);
     for (const d of disposables) d.dispose();
     void session.dispose();
   });
 }
 
-/** A small modal question; resolves true when the learner confirms. Esc or Cancel says no. */
-function confirmDialog(options: { title: string; text: string; confirm: string }): Promise<boolean> {
-  const cancel = button('Cancel');
-  const yes = button(options.confirm, { class: 'pg-button pg-danger' });
-  const dialog = el(
-    'dialog',
-    { class: 'pg-dialog pg-confirm', 'aria-labelledby': 'pg-confirm-title', 'aria-describedby': 'pg-confirm-text' },
-    el('h2', { id: 'pg-confirm-title' }, options.title),
-    el('p', { id: 'pg-confirm-text' }, options.text),
-    el('div', { class: 'pg-dialog-actions' }, cancel, yes),
-  );
-  document.body.append(dialog);
-  return new Promise((resolve) => {
-    let answer = false;
-    cancel.addEventListener('click', () => dialog.close());
-    yes.addEventListener('click', () => {
-      answer = true;
-      dialog.close();
-    });
-    dialog.addEventListener('close', () => {
-      dialog.remove();
-      resolve(answer);
-    });
-    dialog.showModal();
-    cancel.focus();
-  });
+/** The status line's look: a problem reads as one. */
+function statusTone(state: LabState): 'ok' | 'busy' | 'bad' | 'idle' {
+  const { phase, instances } = state;
+  if (phase.name === 'lost' || phase.name === 'failed') return 'bad';
+  if (phase.name === 'connecting' || phase.name === 'starting') return 'busy';
+  if (phase.name !== 'running' || instances.length === 0) return 'idle';
+  return instances.some((i) => i.state === 'crashed' || i.state === 'unhealthy') || !instances.some((i) => i.state === 'up') ? 'bad' : 'ok';
 }

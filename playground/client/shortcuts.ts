@@ -14,10 +14,11 @@ export interface Shortcut {
 
 export const SHORTCUTS: { group: string; items: Shortcut[] }[] = [
   {
-    group: 'Anywhere in the playground',
+    group: 'Anywhere on the lesson page',
     items: [
       { keys: [`${MOD}+Enter`], what: 'Run (or restart) the cluster' },
       { keys: [`${MOD}+Shift+Enter`], what: 'Check: run the graded checks' },
+      { keys: [`${MOD}+S`], what: 'Save, and roll the change out to a running cluster' },
       { keys: ['?'], what: 'Show this list (when the focus is not in the editor)' },
       { keys: ['Tab', 'Shift+Tab'], what: 'Move between buttons, regions and the editor' },
       { keys: ['Esc'], what: 'Close a dialog' },
@@ -26,12 +27,15 @@ export const SHORTCUTS: { group: string; items: Shortcut[] }[] = [
   {
     group: 'In the editor',
     items: [
-      { keys: [`${MOD}+S`], what: 'Save, and roll the change out to a running cluster' },
       { keys: [`${MOD}+Z`, `${MOD}+Shift+Z`], what: 'Undo, redo (also undoes Reset, Apply and Import)' },
       { keys: ['Ctrl+M'], what: 'Switch Tab between inserting a tab and moving focus' },
       { keys: ['←', '→'], what: 'On the file tabs: the previous or next file' },
       { keys: ['F1'], what: 'Every editor command' },
     ],
+  },
+  {
+    group: 'In a terminal',
+    items: [{ keys: ['Tab', 'Esc'], what: 'Leave the terminal (Esc goes back to its tab)' }],
   },
   {
     group: 'In the solution diff',

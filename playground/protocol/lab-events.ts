@@ -31,6 +31,14 @@ const checkResult = z.object({
   reproduce: z.object({ curl: text, instance: maybe(text) }).optional(),
 });
 
+const sessionKey = z.object({
+  key: text,
+  /** Seconds to live; null when the key never expires. */
+  ttl: z.number().nullable(),
+  /** The virtual user whose session cookie points at this key, when one does. */
+  user: text.nullable(),
+});
+
 const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => z.object({ type: z.literal(type), t: z.number(), ...shape });
 
 export const labEvent = z.discriminatedUnion('type', [
@@ -43,8 +51,29 @@ export const labEvent = z.discriminatedUnion('type', [
   event('log', { name: text, stream: z.enum(['stdout', 'stderr']), text }),
   event('deploy', { phase: z.enum(['start', 'instance', 'failed', 'done', 'scaled']), instance: text.optional(), reason: text.optional() }),
   event('ready', { balancerPort: z.number(), url: text, instances: z.array(instanceSnapshot) }),
-  event('redis', { backend: text, keys: z.number().nullable(), total: z.number(), connections: z.number().optional(), commands: z.record(text, z.number()), recent: z.array(text) }),
-  event('request', { user: text.optional(), method: text, path: text, instance: text.nullable(), status: z.number(), ms: z.number() }),
+  event('redis', {
+    backend: text,
+    keys: z.number().nullable(),
+    total: z.number(),
+    connections: z.number().optional(),
+    commands: z.record(text, z.number()),
+    /** The newest commands, readable: a binary or long argument is shown as its size and a printable excerpt. */
+    recent: z.array(text),
+    /** Keys that hold a virtual user's session (a bounded sample, owners first), with their TTL in seconds (null: none). */
+    sessions: z.array(sessionKey).optional(),
+    /** How many keys look like sessions in all (the sample above may hold fewer). */
+    sessionCount: z.number().optional(),
+  }),
+  event('request', {
+    user: text.optional(),
+    method: text,
+    path: text,
+    instance: text.nullable(),
+    status: z.number(),
+    ms: z.number(),
+    /** Set when a graded check sent it: the check's name. Learner views keep such traffic apart. */
+    check: text.optional(),
+  }),
   event('user', {
     user: text,
     action: text,
@@ -61,6 +90,10 @@ export const labEvent = z.discriminatedUnion('type', [
     ms: z.number().optional(),
     error: text.optional(),
     body: text,
+    /** A login that follows an unexpected logout of this user: the user had to log in again. */
+    relogin: z.boolean().optional(),
+    /** Set when a graded check's user acted: the check's name. */
+    check: text.optional(),
   }),
   event('checks-start', { names: z.array(text), seed: z.number() }),
   event('check', checkResult.shape),
@@ -86,6 +119,7 @@ export type LabEventInput = LabEvent extends infer E ? (E extends LabEvent ? Omi
 export type InstanceSnapshot = z.infer<typeof instanceSnapshot>;
 export type CheckResult = z.infer<typeof checkResult>;
 export type ProcessState = z.infer<typeof state>;
+export type SessionKey = z.infer<typeof sessionKey>;
 
 /** One line of supervisor output as an event, or why it is not one (a readable reason, never an exception). */
 export function parseLabEvent(line: string): { ok: true; event: LabEvent } | { ok: false; error: string } {

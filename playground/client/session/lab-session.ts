@@ -26,6 +26,8 @@ export interface LabSessionOptions {
   create: (kind: RuntimeKind) => Runtime;
   /** Tells the learner about a fallback or a runtime-level problem. */
   notice: (message: string) => void;
+  /** The files the cluster's instances now run changed (after Run, Check, a rolling deploy or a rebuild). */
+  onRunningFiles?: (files: LabFile[] | undefined) => void;
   /**
    * Waits before each attempt to rebuild a lab whose host went away, in milliseconds; how many there are is how
    * many attempts are made before the learner is asked.
@@ -71,9 +73,20 @@ export class LabSession {
   private wake: (() => void) | undefined;
   /** The runtime kind in use once a lab is open. */
   kind: RuntimeKind | undefined;
+  /** The files the instances run (what they were started or rolled out with); undefined before the first Run. */
+  private running: LabFile[] | undefined;
 
   constructor(options: LabSessionOptions) {
     this.options = options;
+  }
+
+  get runningFiles(): LabFile[] | undefined {
+    return this.running;
+  }
+
+  private setRunning(files: LabFile[] | undefined): void {
+    this.running = files?.map((f) => ({ ...f }));
+    this.options.onRunningFiles?.(this.running);
   }
 
   get isOpen(): boolean {
@@ -171,12 +184,14 @@ export class LabSession {
       });
       this.runtime = runtime;
       this.attach(runtime);
+      const files = this.options.files();
       try {
         await runtime.boot();
         store.reset();
-        await runtime.openLab({ lesson: this.options.lesson, files: this.options.files(), lab: this.options.lab, checks: this.options.checks });
+        await runtime.openLab({ lesson: this.options.lesson, files, lab: this.options.lab, checks: this.options.checks });
         this.opened = true;
         this.kind = 'server';
+        this.setRunning(shape.running ? files : undefined);
       } catch (error) {
         lastError = error as Error;
         await this.drop(runtime);
@@ -296,12 +311,14 @@ export class LabSession {
   async run(): Promise<void> {
     const { store } = this.options;
     await this.ensureOpen();
-    await this.active.writeFiles(this.options.files());
+    const files = this.options.files();
+    await this.active.writeFiles(files);
     if (store.state.instances.length > 0) await this.active.send({ type: 'stop' });
     this.clusterWanted = true;
     this.shape = {};
     store.setPhase({ name: 'starting', detail: 'Starting Redis, the balancer and the instances…' });
     await this.active.send({ type: 'start' });
+    this.setRunning(files);
     store.setPhase({ name: 'running' });
   }
 
@@ -311,14 +328,35 @@ export class LabSession {
     if (this.recovering) await this.recovering;
     if (!this.opened) return 'not-running';
     await this.active.writeFiles(changed);
-    if (!this.options.store.state.instances.some((i) => i.state === 'up' || i.state === 'unhealthy')) return 'saved';
+    const written = this.options.files();
+    if (!this.options.store.state.instances.some((i) => i.state === 'up' || i.state === 'unhealthy')) {
+      // Nothing is serving: whatever starts next starts with these files.
+      if (this.running) this.setRunning(written);
+      return 'saved';
+    }
     await this.active.send({ type: 'deploy' });
+    this.setRunning(written);
     return 'deployed';
+  }
+
+  /**
+   * Rolling deploy of the editor's files as they are: written to the lab, then rolled out one instance at a time.
+   * A refused deploy leaves the old version serving, and `runningFiles` says so.
+   */
+  async deploy(): Promise<void> {
+    if (this.recovering) await this.recovering;
+    const files = this.options.files();
+    await this.active.writeFiles(files);
+    await this.active.send({ type: 'deploy' });
+    this.setRunning(files);
   }
 
   async check(): Promise<void> {
     await this.ensureOpen();
-    await this.active.writeFiles(this.options.files());
+    const files = this.options.files();
+    await this.active.writeFiles(files);
+    // The checks restart every instance on these files, and the learner's cluster comes back on them too.
+    this.setRunning(files);
     try {
       await this.active.send({ type: 'check' });
     } catch (error) {

@@ -3,10 +3,10 @@
  * the parts they draw; high-rate streams (requests, user results, logs) are separate listeners so a busy lab does
  * not re-render everything on each request.
  */
-import type { CheckResult, LabEvent, LabEventOf, ProcessState } from '../../protocol/lab-events.ts';
+import type { CheckResult, LabEvent, LabEventOf, ProcessState, SessionKey } from '../../protocol/lab-events.ts';
 import type { Strategy } from '../../lab/rules.js';
 
-export type { CheckResult, ProcessState };
+export type { CheckResult, ProcessState, SessionKey };
 
 export interface InstanceView {
   name: string;
@@ -26,6 +26,9 @@ export interface RedisView {
   total?: number;
   commands?: Record<string, number>;
   recent?: string[];
+  /** Keys holding virtual users' sessions (a sample), with TTL and owner. */
+  sessions?: SessionKey[];
+  sessionCount?: number;
 }
 
 export interface ChecksView {
@@ -158,7 +161,8 @@ export class LabStore {
       case 'log':
         return this.log({ name: event.name, stream: event.stream, text: event.text, t: event.t });
       case 'request': {
-        if (event.instance) this.countRequest(event.instance);
+        // A check's requests are the check's: they do not count as what the learner's cluster served.
+        if (event.instance && !event.check) this.countRequest(event.instance);
         for (const listener of this.requestListeners) listener(event);
         return;
       }
@@ -167,7 +171,16 @@ export class LabStore {
         return;
       case 'redis':
         this.update({
-          redis: { ...this.state.redis, backend: event.backend, keys: event.keys, total: event.total, commands: event.commands, recent: event.recent },
+          redis: {
+            ...this.state.redis,
+            backend: event.backend,
+            keys: event.keys,
+            total: event.total,
+            commands: event.commands,
+            recent: event.recent,
+            sessions: event.sessions,
+            sessionCount: event.sessionCount,
+          },
         });
         return;
       case 'ready':

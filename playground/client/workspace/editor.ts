@@ -232,8 +232,8 @@ export const mountEditor: MountEditor = async (element: HTMLElement, options: Ed
     files,
     setFiles(next: LabFile[]) {
       for (const file of next) {
-        const tab = tabs.find((t) => t.path === file.path) ?? addTab(file);
-        tab.saved = file.content;
+        // A file the lab has never had is unsaved from the start (the lab knows it as empty).
+        const tab = tabs.find((t) => t.path === file.path) ?? Object.assign(addTab(file), { saved: '' });
         if (tab.model.getValue() !== file.content) {
           // An edit (not setValue) so Ctrl+Z can bring the learner's text back.
           tab.model.pushStackElement();
@@ -256,6 +256,17 @@ export const mountEditor: MountEditor = async (element: HTMLElement, options: Ed
       statusNote = '';
       renderStatus();
     },
+    markSaved(saved: LabFile[]) {
+      for (const file of saved) {
+        const tab = tabs.find((t) => t.path === file.path);
+        if (!tab) continue;
+        tab.saved = file.content;
+        renderTab(tab);
+      }
+      statusNote = '';
+      renderStatus();
+    },
+    save,
     unsaved: () => changed().map((t) => t.path),
     focus: () => editor.focus(),
     dispose() {

@@ -26,6 +26,9 @@ export interface SolutionDiff {
   readonly open: boolean;
 }
 
+/** Narrower than this, the two versions are shown inline (one column, removed lines red, added lines green). */
+const SIDE_BY_SIDE_MIN = 720;
+
 function button(label: string, attributes: Record<string, string> = {}): HTMLButtonElement {
   return el('button', { type: 'button', class: 'pg-button', ...attributes }, label);
 }
@@ -36,6 +39,7 @@ export async function openSolutionDiff(options: SolutionDiffOptions): Promise<So
   const contentOf = (path: string) => options.current().find((f) => f.path === path)?.content ?? '';
 
   const tablist = el('div', { class: 'pg-diff-tabs', role: 'tablist', 'aria-label': 'Solution files' });
+  const legend = el('span', { class: 'pg-diff-legend-group' });
   const host = el('div', { class: 'pg-diff-host', role: 'tabpanel', id: 'pg-diff-panel' });
   const applyButton = button('Apply');
   const undoButton = button('Undo', { hidden: '' });
@@ -48,9 +52,7 @@ export async function openSolutionDiff(options: SolutionDiffOptions): Promise<So
     el(
       'p',
       { id: 'pg-diff-help', class: 'pg-diff-help' },
-      el('span', { class: 'pg-diff-legend pg-diff-mine' }, 'Left: your code'),
-      ' ',
-      el('span', { class: 'pg-diff-legend pg-diff-theirs' }, 'Right: the solution'),
+      legend,
       ' Nothing in your files changes unless you press Apply, and Apply can be undone.',
     ),
     tablist,
@@ -63,8 +65,9 @@ export async function openSolutionDiff(options: SolutionDiffOptions): Promise<So
     automaticLayout: true,
     readOnly: true,
     originalEditable: false,
+    // Side by side or inline is decided below from the dialog's width, so the legend can say which it is.
     renderSideBySide: true,
-    useInlineViewWhenSpaceIsLimited: true,
+    useInlineViewWhenSpaceIsLimited: false,
     minimap: { enabled: false },
     scrollBeyondLastLine: false,
     fontSize: 13,
@@ -76,6 +79,21 @@ export async function openSolutionDiff(options: SolutionDiffOptions): Promise<So
     originalAriaLabel: 'Your code, read-only',
     modifiedAriaLabel: 'The solution, read-only',
   });
+  let sideBySide: boolean | undefined;
+  const fitLayout = () => {
+    const wide = host.clientWidth >= SIDE_BY_SIDE_MIN;
+    if (wide === sideBySide) return;
+    sideBySide = wide;
+    diff.updateOptions({ renderSideBySide: wide });
+    legend.replaceChildren(
+      el('span', { class: 'pg-diff-legend pg-diff-mine' }, wide ? 'Left: your code' : 'Red lines: your code'),
+      ' ',
+      el('span', { class: 'pg-diff-legend pg-diff-theirs' }, wide ? 'Right: the solution' : 'Green lines: the solution'),
+    );
+  };
+  const widthWatch = new ResizeObserver(fitLayout);
+  widthWatch.observe(host);
+  fitLayout();
   const models = new Map<string, { original: Monaco.editor.ITextModel; modified: Monaco.editor.ITextModel }>();
   for (const file of files) {
     const language = languageFor(file.path);
@@ -164,6 +182,7 @@ export async function openSolutionDiff(options: SolutionDiffOptions): Promise<So
     const computing = (diff as unknown as { waitForDiff?: () => Promise<void> }).waitForDiff?.() ?? Promise.resolve();
     const settled = Promise.race([computing, new Promise((resolve) => setTimeout(resolve, 3000))]).catch(() => undefined);
     void settled.then(() => {
+      widthWatch.disconnect();
       diff.dispose();
       for (const m of models.values()) {
         m.original.dispose();
