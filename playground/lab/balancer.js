@@ -32,6 +32,7 @@ const FORWARDED_HEADERS = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-fo
 /**
  * @typedef {object} RequestReport
  * @property {string | undefined} user
+ * @property {string | undefined} check  the graded check that sent it (absent: the learner's own traffic)
  * @property {string} method
  * @property {string} path
  * @property {string | null} instance
@@ -72,11 +73,10 @@ export function createBalancer(options) {
   async function handle(req, res) {
     const started = performance.now();
     const tag = redeemTag(req.headers[TAG_HEADER]);
-    const user = tag?.user;
     const path = req.url ?? '/';
     /** @param {string | null} instance */
     const report = (instance) =>
-      options.onRequest({ user, method: req.method ?? 'GET', path, instance, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
+      options.onRequest({ user: tag?.user, check: tag?.check, method: req.method ?? 'GET', path, instance, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
 
     let body;
     try {
@@ -189,7 +189,7 @@ export function createBalancer(options) {
     const tag = redeemTag(req.headers[TAG_HEADER]);
     const backend = choose(options.backends().filter((b) => b.routable), req, tag?.instance);
     const report = (/** @type {number} */ status, /** @type {string | null} */ instance) =>
-      options.onRequest({ user: tag?.user, method: 'UPGRADE', path: req.url ?? '/', instance, status, ms: Math.round(performance.now() - started) });
+      options.onRequest({ user: tag?.user, check: tag?.check, method: 'UPGRADE', path: req.url ?? '/', instance, status, ms: Math.round(performance.now() - started) });
     if (!backend) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nNo instance is up to accept this WebSocket.\n');
       report(503, null);

@@ -112,9 +112,10 @@ export { LabSocket };
  * @param {LabControls} controls
  * @param {AbortSignal} signal
  * @param {number} [seed]  replays the check's random choices (the grader derives it from the run's seed)
+ * @param {string} [check]  the name of the check it serves, which labels every request and user event it causes
  * @returns {CheckApi}
  */
-export function createCheckApi(controls, signal, seed = Number(process.env.LAB_SEED) || (Date.now() % 1_000_000) + 1) {
+export function createCheckApi(controls, signal, seed = Number(process.env.LAB_SEED) || (Date.now() % 1_000_000) + 1, check = undefined) {
   const random = seededRandom(seed);
   // Where round-robin starts depends on the seed, so no check can rely on one fixed order of instances.
   controls.shuffle?.(random);
@@ -123,7 +124,7 @@ export function createCheckApi(controls, signal, seed = Number(process.env.LAB_S
   // Filled in by the parts below; each reaches the others through it, at call time.
   const api = /** @type {CheckApi} */ ({ signal });
   /** @type {import('./check-api/context.js').CheckContext} */
-  const context = { controls, signal, seed, random, api, onDispose: (cleanup) => cleanups.push(cleanup) };
+  const context = { controls, check, signal, seed, random, api, onDispose: (cleanup) => cleanups.push(cleanup) };
   addUsers(context);
   addClusterControl(context);
   addAssertions(context);

@@ -54,6 +54,11 @@ export class CookieJar {
     return this.jar.getCookiesSync(this.url(path)).map((c) => ({ key: c.key, value: c.value, ttl: c.TTL() }));
   }
 
+  /** The values of every cookie kept for the site now, whatever its Path. @returns {string[]} */
+  values() {
+    return this.jar.getCookiesSync(this.url('/'), { allPaths: true }).map((c) => c.value);
+  }
+
   clear() {
     this.jar.removeAllCookiesSync();
   }

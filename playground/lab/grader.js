@@ -73,10 +73,11 @@ export function checkSeed(seed, index) {
 }
 
 /**
- * Run checks one after another. Each gets a fresh `lab` API from `makeApi` and its own time limit; a check that
- * never settles fails with a timeout message and the run moves on.
+ * Run checks one after another. Each gets a fresh `lab` API from `makeApi` (told the check's name, which labels the
+ * traffic it causes) and its own time limit; a check that never settles fails with a timeout message and the run
+ * moves on.
  * @param {CheckDefinition[]} checks
- * @param {{ makeApi: (signal: AbortSignal, seed: number) => Promise<any>, prepare?: () => Promise<void>, defaultTimeoutMs?: number, onResult?: (r: CheckResult) => void, seed?: number, only?: string[] }} options
+ * @param {{ makeApi: (signal: AbortSignal, seed: number, name: string) => Promise<any>, prepare?: () => Promise<void>, defaultTimeoutMs?: number, onResult?: (r: CheckResult) => void, seed?: number, only?: string[] }} options
  * @returns {Promise<GradeReport & { seed: number }>}
  */
 export async function runChecks(checks, { makeApi, prepare, defaultTimeoutMs = 20_000, onResult, seed = randomSeed(), only }) {
@@ -93,7 +94,7 @@ export async function runChecks(checks, { makeApi, prepare, defaultTimeoutMs = 2
     let result;
     try {
       if (prepare) await prepare();
-      api = await makeApi(controller.signal, checkSeedValue);
+      api = await makeApi(controller.signal, checkSeedValue, check.name);
       let timer;
       const timeout = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new TimeoutError(`timed out: the check did not finish within ${limit / 1000} s (observed no result; expected one in time). A request may be hanging on an instance that never answers.`)), limit);

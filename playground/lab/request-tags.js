@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * One-time tags on the lab's own requests, redeemed by the balancer: who sent a request and which instance must
- * serve it. The tag never reaches the app.
+ * Tags on the lab's own requests, redeemed by the balancer: who sent a request, for which graded check, and which
+ * instance must serve it. The tag never reaches the app.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -12,30 +12,49 @@ import { randomUUID } from 'node:crypto';
  */
 export const TAG_HEADER = 'x-lab-tag';
 
-/** @typedef {{ user?: string, instance?: string }} RequestTag  who sent it; the instance a check wants it served by */
+/**
+ * @typedef {object} RequestTag
+ * @property {string} [user]      the virtual user who sent it
+ * @property {string} [instance]  the instance a check wants it served by
+ * @property {string} [check]     the graded check whose traffic it is (absent: the learner's own)
+ */
 
 /** @type {Map<string, RequestTag>} */
 const issued = new Map();
+/** Tokens that stay valid until dropped: a client that sends many requests with one fixed header (socket.io). */
+const standing = new Set();
 
-/** @param {RequestTag} tag @returns {string} the header value */
+/** @param {RequestTag} tag @returns {string} the header value, good for one request */
 export function issueTag(tag) {
   const token = randomUUID();
   issued.set(token, tag);
   return token;
 }
 
-/** The tag behind a header value, once; undefined for anything not issued here. @param {string | string[] | undefined} value */
+/**
+ * A tag for every request of one client that cannot change its headers from one request to the next (a socket.io
+ * client's polls and upgrades). It is redeemed any number of times until `dropTag`; the app never sees it either.
+ * @param {RequestTag} tag @returns {string} the header value
+ */
+export function issueStandingTag(tag) {
+  const token = issueTag(tag);
+  standing.add(token);
+  return token;
+}
+
+/** The tag behind a header value (a one-time tag only once); undefined for anything not issued here. @param {string | string[] | undefined} value */
 export function redeemTag(value) {
   const token = Array.isArray(value) ? value[0] : value;
   if (!token) return undefined;
   const tag = issued.get(token);
-  issued.delete(token);
+  if (!standing.has(token)) issued.delete(token);
   return tag;
 }
 
-/** Forget a tag whose request never reached the balancer. @param {string} token */
+/** Forget a tag: a one-time one whose request never reached the balancer, or a standing one whose client is done. @param {string} token */
 export function dropTag(token) {
   issued.delete(token);
+  standing.delete(token);
 }
 
 /** Headers the lab uses for itself, never forwarded to an instance. @param {string} name lower-case */

@@ -22,8 +22,11 @@ import { createCheckApi } from './check-api.js';
 import { number, parseCommand, text } from './commands.js';
 import { emit, emitRequest, flushEvents, protectStdout } from './events.js';
 import { loadChecks, randomSeed, runChecks, selectChecks } from './grader.js';
+import { rememberWorld, restoreWorld } from './learner-world.js';
 import { freePort, portRange } from './ports.js';
 import { startRedis } from './redis/provider.js';
+import { sessionTokens } from './redis/session-keys.js';
+import { createRedisSummary } from './redis/summary.js';
 import { startRedisTap } from './redis/tap.js';
 import { DEFAULT_ROUTES, isStrategy, MAX_BURST, STRATEGIES } from './rules.js';
 import { DEFAULT_USERS, startTraffic, VirtualUser } from './users.js';
@@ -58,7 +61,10 @@ let tap;
 let redisClient;
 let balancerPort = 0;
 let shuttingDown = false;
-/** @type {{ stop: () => void } | undefined} */
+/**
+ * Steady traffic of the learner's users, while it is on, with the settings it was started with.
+ * @type {{ stop: () => void, settings: import('./learner-world.js').TrafficSettings } | undefined}
+ */
 let traffic;
 
 const cluster = new Cluster({
@@ -80,7 +86,10 @@ const balancer = createBalancer({
   onRequest: emitRequest,
 });
 
-/** @type {Map<string, VirtualUser>} */
+/**
+ * The learner's own virtual users (a check makes users of its own, see check-api/users.js).
+ * @type {Map<string, VirtualUser>}
+ */
 const users = new Map();
 /** @param {string} name */
 function user(name) {
@@ -100,7 +109,34 @@ function reportUser(result) {
     loggedIn: result.loggedIn, loggedOut: result.loggedOut, named: result.named, mixup: result.mixup, refused: result.refused,
     ms: Math.round(result.ms), error: result.error,
     body: result.body.length > 300 ? result.body.slice(0, 300) + '…' : result.body,
+    ...(result.relogin ? { relogin: true } : {}),
+    ...(result.check !== undefined ? { check: result.check } : {}),
   });
+}
+
+/** Switch the balancer's strategy, saying so when it changed. @param {string} strategy */
+function useStrategy(strategy) {
+  const before = balancer.strategy;
+  balancer.setStrategy(strategy);
+  if (balancerPort && balancer.strategy !== before) {
+    emit({ type: 'process', role: 'balancer', name: 'balancer', state: 'up', port: balancerPort, strategy: balancer.strategy });
+  }
+}
+
+/** Steady traffic of the learner's users on, replacing any. @param {import('./learner-world.js').TrafficSettings} settings */
+function startLearnerTraffic(settings) {
+  // Started before the old one stops: settings it refuses (a bad name or rate) leave the running traffic alone.
+  const started = startTraffic({ users: settings.users.map(user), rps: settings.rps });
+  traffic?.stop();
+  traffic = { stop: started.stop, settings };
+  emit({ type: 'traffic', on: true });
+}
+
+function stopLearnerTraffic() {
+  if (!traffic) return;
+  traffic.stop();
+  traffic = undefined;
+  emit({ type: 'traffic', on: false });
 }
 
 async function ensureInfrastructure() {
@@ -140,15 +176,16 @@ async function labRedis() {
 
 function startRedisSummary() {
   let last = '';
+  const asked = createRedisSummary({
+    client: labRedis,
+    // Whose sessions: the learner's users, by the session ids their cookies carry.
+    owners: () => [...users.values()].map((u) => ({ user: u.name, tokens: sessionTokens(u.jar.values()) })),
+  });
   const timer = setInterval(async () => {
     if (!redis || !tap) return;
-    let keys = null;
-    try {
-      keys = await (await labRedis()).dbsize();
-    } catch {
-      keys = null;
-    }
-    const summary = { type: /** @type {const} */ ('redis'), backend: redis.backend, keys, ...tap.summary() };
+    const { keys, ...sessions } = await asked.read();
+    if (!redis || !tap) return;
+    const summary = { type: /** @type {const} */ ('redis'), backend: redis.backend, keys, ...tap.summary(), ...sessions };
     const key = JSON.stringify({ ...summary, type: undefined });
     if (key !== last) {
       last = key;
@@ -182,13 +219,18 @@ function snapshot() {
   };
 }
 
-/** Bring the cluster to the lesson's starting shape: fresh processes, starting strategy, empty Redis. */
+/**
+ * Bring the cluster to the lesson's starting shape: fresh processes, starting strategy, empty Redis, no steady
+ * traffic. The learner's users lose their cookies: the sessions they pointed at are gone with the processes and
+ * Redis's contents, and a user who still held them would look logged out by the app.
+ */
 async function resetCluster() {
-  traffic?.stop();
-  traffic = undefined;
+  stopLearnerTraffic();
   await cluster.stopAll();
+  // After the stop: an answer still on its way (a login of the traffic) would otherwise bring its cookie back.
+  for (const learner of users.values()) learner.forget();
   if (redis?.owned) await (await labRedis()).flushall().catch(() => undefined);
-  balancer.setStrategy(settings.strategy);
+  useStrategy(settings.strategy);
   await cluster.scale(settings.instances);
 }
 
@@ -197,9 +239,32 @@ async function resetCluster() {
  * the learner's code crashed on its own, a restart would crash the same way, so it is not repeated.
  */
 async function restoreCluster() {
-  balancer.setStrategy(settings.strategy);
+  useStrategy(settings.strategy);
   await cluster.stopAll();
   await cluster.scale(settings.instances);
+}
+
+/**
+ * After the checks: the learner's world as it was before them. A part that cannot be put back is reported as an
+ * error; it changes no check's result.
+ * @param {import('./learner-world.js').LearnerWorld} world
+ */
+async function restoreLearnerWorld(world) {
+  const problems = await restoreWorld(world, {
+    strategy: useStrategy,
+    scale: (n) => cluster.scale(n),
+    start: (name) => cluster.startInstance(name),
+    stop: (name) => cluster.get(name).stop('stopped again after the check, as it was before'),
+    stopAll: () => cluster.stopAll(),
+    traffic: startLearnerTraffic,
+  });
+  if (problems.length) {
+    emit({
+      type: 'error',
+      command: 'check',
+      message: `The checks are done (their results stand), but the lab could not put back your cluster as it was before them: ${problems.join('; ')}.`,
+    });
+  }
 }
 
 /** @param {import('./commands.js').Command} command  `seed` replays a run; `only` names the checks to run */
@@ -209,18 +274,38 @@ async function grade(command) {
   if (!(Number.isInteger(seed) && seed > 0 && seed < 2 ** 32)) throw new Error(`"check" needs a whole-number "seed" from 1 to ${2 ** 32 - 1}`);
   const only = command.only === undefined ? undefined : Array.isArray(command.only) ? command.only.map(String) : [String(command.only)];
   const selected = selectChecks(checks, only);
+  const world = rememberWorld({
+    instances: cluster.list(),
+    strategy: balancer.strategy,
+    traffic: traffic?.settings ?? null,
+  });
   emit({ type: 'checks-start', names: selected.map(({ check }) => check.name), seed });
   await ensureInfrastructure();
+  try {
+    const report = await runLessonChecks(checks, seed, only);
+    // The report goes out as soon as it is ready; putting the learner's world back takes a few seconds more.
+    emit({ type: 'checks', ...report });
+    return report;
+  } finally {
+    await restoreLearnerWorld(world);
+  }
+}
+
+/**
+ * Run the checks from the lesson's own shape, each with a `lab` of its own that labels the traffic it causes.
+ * @param {import('./grader.js').CheckDefinition[]} checks @param {number} seed @param {string[] | undefined} only
+ */
+async function runLessonChecks(checks, seed, only) {
   await resetCluster();
   /** @type {import('./check-api.js').CheckApi | undefined} */
   let previous;
-  const report = await runChecks(checks, {
+  return runChecks(checks, {
     seed,
     only,
     prepare: async () => {
       if (previous?.changedCluster) await restoreCluster();
     },
-    makeApi: async (signal, checkSeedValue) =>
+    makeApi: async (signal, checkSeedValue, checkName) =>
       (previous = createCheckApi(
         {
           port: () => balancerPort,
@@ -232,18 +317,17 @@ async function grade(command) {
           restart: (name) => cluster.restartInstance(name),
           scale: (n) => cluster.scale(n),
           deploy: () => cluster.deploy(),
-          strategy: (s) => balancer.setStrategy(s),
+          strategy: useStrategy,
           redis: labRedis,
           onUserResult: reportUser,
           shuffle: (random) => balancer.shuffle(random),
         },
         signal,
         checkSeedValue,
+        checkName,
       )),
     onResult: (result) => emit({ type: 'check', ...result }),
   });
-  emit({ type: 'checks', ...report });
-  return report;
 }
 
 /** @param {import('./commands.js').Command} command */
@@ -252,13 +336,12 @@ async function execute(command) {
     case 'start':
       applySettings(command);
       await ensureInfrastructure();
-      balancer.setStrategy(settings.strategy);
+      useStrategy(settings.strategy);
       await cluster.scale(settings.instances);
       emit({ type: 'ready', balancerPort, url: `http://127.0.0.1:${balancerPort}`, instances: cluster.list().map((i) => i.toJSON()) });
       return;
     case 'stop':
-      traffic?.stop();
-      traffic = undefined;
+      stopLearnerTraffic();
       await cluster.stopAll();
       return;
     case 'instance': {
@@ -302,13 +385,14 @@ async function execute(command) {
       return;
     }
     case 'traffic': {
-      traffic?.stop();
-      traffic = undefined;
-      if (command.on !== false) {
-        const names = Array.isArray(command.users) ? command.users.map(String) : DEFAULT_USERS;
-        traffic = startTraffic({ users: names.map(user), rps: number(command, 'rps', 5) });
+      if (command.on === false) {
+        traffic?.stop();
+        traffic = undefined;
+        emit({ type: 'traffic', on: false });
+        return;
       }
-      emit({ type: 'traffic', on: Boolean(traffic) });
+      const names = Array.isArray(command.users) ? command.users.map(String) : DEFAULT_USERS;
+      startLearnerTraffic({ users: names, rps: number(command, 'rps', 5) });
       return;
     }
     case 'check':

@@ -22,18 +22,22 @@ export const DEFAULT_USERS = ['alice', 'bob', 'carol'];
  * @property {string | null} named  whom the answer named (see identity.js)
  * @property {string | null} mixup  someone else's name where this user's was expected: a session mix-up
  * @property {boolean} refused   a login not answered 2xx
+ * @property {boolean} relogin   an accepted login after an unexpected logout of this user: they had to log in again
+ * @property {string | undefined} check  the graded check this user acts for (undefined: one of the learner's users)
  */
 /** @typedef {import('./http-client.js').LabResponse & UserJudgement} UserResult */
 
 /**
  * A simulated person using the app through the balancer, with their own cookies, judged by whom the app says
  * they are (identity.js). `expectsLogin` remembers an accepted login, so a later visit that does not name them is
- * reported as a logout.
+ * reported as a logout; `loggedOutUnexpectedly` holds from such a visit until the next accepted login, which is
+ * then a re-login.
  */
 export class VirtualUser {
   /**
    * @param {string} name
-   * @param {{ port: () => number, routes: UserRoutes, onResult?: (result: UserResult) => void, others?: () => Iterable<string> }} options
+   * @param {{ port: () => number, routes: UserRoutes, onResult?: (result: UserResult) => void, others?: () => Iterable<string>, check?: string }} options
+   *   `check`: the graded check this user belongs to, which labels every request it sends
    */
   constructor(name, options) {
     this.name = name;
@@ -42,7 +46,8 @@ export class VirtualUser {
     this.expectsLogin = false;
     /** False once the app answered the login route with 404: it has no logins, so traffic only visits. */
     this.canLogin = true;
-    this.lastVisitLoggedOut = false;
+    /** Set by a visit that found this user logged out after an accepted login; cleared by the next accepted login or a logout. */
+    this.loggedOutUnexpectedly = false;
     /** @type {{ header: string, reason: string }[]} */
     this.refusedCookies = [];
   }
@@ -58,7 +63,7 @@ export class VirtualUser {
     const response = await labRequest(this.options.port(), {
       ...request,
       headers: { ...(cookie ? { cookie } : {}), ...request.headers },
-      tag: { user: this.name, instance: options.via },
+      tag: { user: this.name, instance: options.via, check: this.options.check },
     });
     const setCookie = response.headers['set-cookie'];
     /** Cookies of this answer a browser would not keep, with why. */
@@ -68,21 +73,29 @@ export class VirtualUser {
     const mixup = named !== null && named !== this.name ? named : null;
     let loggedIn = false;
     let loggedOut = false;
+    let relogin = false;
     if (action === 'login') {
       loggedIn = ok && mixup === null;
       if (ok) {
+        relogin = this.loggedOutUnexpectedly;
         this.expectsLogin = true;
-        this.lastVisitLoggedOut = false;
+        this.loggedOutUnexpectedly = false;
       }
       if (response.status === 404) this.canLogin = false;
     } else if (action === 'visit') {
       loggedIn = ok && named === this.name;
       // Only an answer about the session counts: a 5xx or no answer is an error, not a logout.
       loggedOut = this.expectsLogin && !loggedIn && (ok || isDenied(response.status));
-      this.lastVisitLoggedOut = loggedOut;
-    } else if (action === 'logout' && ok) this.expectsLogin = false;
+      if (loggedOut) this.loggedOutUnexpectedly = true;
+    } else if (action === 'logout' && ok) {
+      // Logging out on purpose ends the story: the next login is a fresh one, not a re-login.
+      this.expectsLogin = false;
+      this.loggedOutUnexpectedly = false;
+    }
     /** @type {UserResult} */
-    const result = { ...response, user: this.name, action, loggedIn, loggedOut, named, mixup, refused: action === 'login' && !ok };
+    const result = {
+      ...response, user: this.name, action, loggedIn, loggedOut, named, mixup, refused: action === 'login' && !ok, relogin, check: this.options.check,
+    };
     this.options.onResult?.(result);
     return result;
   }
@@ -110,33 +123,38 @@ export class VirtualUser {
     return this.send('request', { method, path, body, headers: options.headers }, options);
   }
 
+  /** Drop every cookie and what the user expected of the app (which may have changed since): the next login is a first one. */
   forget() {
     this.jar.clear();
     this.expectsLogin = false;
-    this.lastVisitLoggedOut = false;
+    this.canLogin = true;
+    this.loggedOutUnexpectedly = false;
   }
 }
 
 /**
- * Steady traffic: the given users take turns visiting at `rps` requests per second, logging in first.
+ * Steady traffic: the given users visit at `rps` requests per second in all, each logging in first and one thing
+ * at a time, as a person would.
  * @param {{ users: VirtualUser[], rps: number }} options
  */
 export function startTraffic({ users, rps }) {
   if (!(rps > 0 && rps <= MAX_TRAFFIC_RPS)) throw new Error(`traffic rate must be between 1 and ${MAX_TRAFFIC_RPS} requests per second, got ${rps}`);
   if (users.length === 0) throw new Error('traffic needs at least one user');
   let stopped = false;
-  let inflight = 0;
+  /** Users waiting for an answer: a user acts again only once the last answer came (and was judged). */
+  const busy = new Set();
   const timer = setInterval(() => {
-    if (stopped || inflight >= 50) return;
+    if (stopped || busy.size >= 50) return;
     // Random, not in turn: with 3 users taking turns over 3 round-robin instances, each user would land on the
     // same instance every time and the traffic would hide exactly the bug it is there to show.
-    const user = users[Math.floor(Math.random() * users.length)];
+    const idle = users.filter((u) => !busy.has(u));
+    const user = idle[Math.floor(Math.random() * idle.length)];
     if (!user) return;
-    inflight++;
-    // A user who was just logged out logs in again, as a person would, so steady traffic keeps showing it.
-    const visit = !user.canLogin || (user.expectsLogin && !user.lastVisitLoggedOut);
+    busy.add(user);
+    // A user who was unexpectedly logged out logs in again, as a person would, so steady traffic keeps showing it.
+    const visit = !user.canLogin || (user.expectsLogin && !user.loggedOutUnexpectedly);
     const step = visit ? user.visit() : user.login();
-    void step.finally(() => inflight--);
+    void step.finally(() => busy.delete(user));
   }, 1000 / rps);
   return {
     stop() {

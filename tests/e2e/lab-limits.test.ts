@@ -43,7 +43,7 @@ describe('limits in the playground', () => {
     await replaceCode(page, `${solution}\nif (process.env.INSTANCE_ID === 'A') setTimeout(() => { for (;;) {} }, 1500);\n`);
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await expect.poll(() => notice.textContent(), { timeout: 30_000 }).toMatch(/instance A .*kept a CPU core busy for 2 seconds/);
-    await expect.poll(() => notice.getAttribute('class')).toMatch(/pg-notice-error/);
+    await expect.poll(() => notice.getAttribute('data-tone')).toBe('error');
 
     // Into the lab's app folder, which the host counts: each instance's own disk (its working directory) is a copy
     // that goes when the process does.

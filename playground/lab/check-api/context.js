@@ -8,6 +8,7 @@
  * @typedef {object} CheckContext
  * @property {import('../check-api.js').LabControls} controls  what the supervisor lets a check see and do
  * @property {AbortSignal} signal  aborted once the check is over (finished or timed out)
+ * @property {string | undefined} check  the name of the check this `lab` serves: it labels every request the check sends
  * @property {number} seed  the seed of `random`
  * @property {() => number} random  the check's seeded random numbers
  * @property {import('../check-api.js').CheckApi} api  the `lab` object being built; a part reaches the others through it

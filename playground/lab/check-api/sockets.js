@@ -4,6 +4,7 @@
  * connected and every event it received.
  */
 import { CheckFailure } from '../grader.js';
+import { dropTag, issueStandingTag, TAG_HEADER } from '../request-tags.js';
 import { define } from './context.js';
 
 /**
@@ -17,11 +18,15 @@ import { define } from './context.js';
  */
 
 /** @param {import('./context.js').CheckContext} context */
-export function addSockets({ controls, api, onDispose }) {
+export function addSockets({ controls, check, api, onDispose }) {
   /** @type {LabSocket[]} */
   const sockets = [];
+  // One tag for all of this check's socket.io requests (polls, upgrades, reconnections), which carry fixed headers.
+  /** @type {string | undefined} */
+  let tag;
   onDispose(() => {
     for (const socket of sockets) socket.close();
+    if (tag) dropTag(tag);
   });
   define(api, {
     // WebSocket only by default, so that each connection stays on one instance (long-polling sends many requests,
@@ -32,10 +37,12 @@ export function addSockets({ controls, api, onDispose }) {
     // in `connections`, every event received in `received`.
     async socket(options = {}) {
       const { io } = await import('socket.io-client');
+      if (check !== undefined) tag ??= issueStandingTag({ check });
       const raw = io(`http://127.0.0.1:${controls.port()}`, {
         transports: options.transports ?? ['websocket'],
         withCredentials: true,
         forceNew: true,
+        ...(tag ? { extraHeaders: { [TAG_HEADER]: tag } } : {}),
         auth: options.auth ?? {},
         query: options.query ?? {},
         reconnection: options.reconnection ?? true,

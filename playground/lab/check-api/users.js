@@ -9,7 +9,7 @@ import { VirtualUser } from '../users.js';
 import { define } from './context.js';
 
 /** @param {import('./context.js').CheckContext} context */
-export function addUsers({ controls, api, onDispose }) {
+export function addUsers({ controls, check, api, onDispose }) {
   /** @type {VirtualUser[]} */
   const users = [];
   const names = () => users.map((u) => u.name);
@@ -29,6 +29,7 @@ export function addUsers({ controls, api, onDispose }) {
         port: controls.port,
         routes: controls.routes,
         others: names,
+        check,
         onResult: (result) => {
           seen(result);
           controls.onUserResult(result);
@@ -39,7 +40,8 @@ export function addUsers({ controls, api, onDispose }) {
     },
     async request(method, path, options = {}) {
       const { via, ...rest } = options;
-      return seen(await labRequest(controls.port(), { method, path, ...rest, ...(via ? { tag: { instance: via } } : {}) }));
+      const tag = via || check ? { instance: via, check } : undefined;
+      return seen(await labRequest(controls.port(), { method, path, ...rest, ...(tag ? { tag } : {}) }));
     },
     named(response, expected = '') {
       return namedIn(bodyJson(response), expected, names());

@@ -1,6 +1,7 @@
 // @ts-check
 import net from 'node:net';
 import { freePort, portRange } from '../ports.js';
+import { readableCommand } from './readable-argument.js';
 import { RespRequestParser } from './resp-requests.js';
 
 /**
@@ -23,12 +24,12 @@ export async function startRedisTap(upstream) {
     const server = net.connect(upstream.port, upstream.host);
     sockets.add(client);
     sockets.add(server);
-    const parser = new RespRequestParser((args) => {
+    const parser = new RespRequestParser((args, raw) => {
       const name = (args[0] ?? '').toUpperCase();
       if (!name) return;
       total++;
       counts.set(name, (counts.get(name) ?? 0) + 1);
-      recent.push([name, ...args.slice(1, 3).map((a) => (a.length > 40 ? a.slice(0, 40) + '…' : a))].join(' '));
+      recent.push(readableCommand(raw));
       if (recent.length > 12) recent.shift();
     });
     client.on('data', (/** @type {Buffer} */ chunk) => parser.push(chunk));
