@@ -60,7 +60,7 @@ describe('readable Redis arguments', () => {
 
   it('never cuts a multibyte character, whether short, long or cut off by the parser', () => {
     expect(readableArgument(bytes('café ☕ 日本'))).toBe('café ☕ 日本');
-    const long = '日本語のテキスト😀'.repeat(6);
+    const long = '日本語のテキスト😀'.repeat(8);
     const shown = readableArgument(bytes(long));
     const excerpt = /"(.*)…"/.exec(shown)?.[1] ?? '';
     expect([...excerpt]).toHaveLength(MAX_EXCERPT_CHARS);

@@ -5,8 +5,8 @@
  * inside it.
  */
 
-/** Arguments longer than this (in characters) are summarised. */
-export const MAX_PLAIN_CHARS = 40;
+/** Arguments longer than this (in characters) are summarised; a session key with a UUID (44) is shown whole. */
+export const MAX_PLAIN_CHARS = 64;
 /** The excerpt of a summarised argument is about this many characters. */
 export const MAX_EXCERPT_CHARS = 32;
 /** Printable stretches shorter than this are noise in binary (a length byte that happens to be a letter). */
