@@ -8,6 +8,22 @@ import { DEFAULT_ROUTES, MAX_INSTANCES, MIN_INSTANCES, STRATEGIES } from '../lab
 /** A lesson has two or three hints: a nudge, then nearly the answer (more would only give it away). */
 export const HINTS = { min: 2, max: 3 } as const;
 
+/** A lesson's time estimate, reading and lab together, in whole minutes. */
+export const MINUTES = { min: 5, max: 90 } as const;
+
+/** One message for every way `minutes` can be wrong, naming what the author wrote. */
+function minutesError(issue: { input?: unknown }): string {
+  const rule = `a whole number of minutes from ${MINUTES.min} to ${MINUTES.max}, reading and lab together, e.g. "minutes: 20"`;
+  return issue.input === undefined ? `the lesson's time estimate is missing; add ${rule}` : `must be ${rule} (got ${JSON.stringify(issue.input)})`;
+}
+
+export const minutesSchema = z
+  .number({ error: minutesError })
+  .int({ error: minutesError })
+  .min(MINUTES.min, { error: minutesError })
+  .max(MINUTES.max, { error: minutesError })
+  .describe(`How long the lesson takes, reading and lab together, in whole minutes (${MINUTES.min}–${MINUTES.max}); shown on the course map and added up into the course's total.`);
+
 /** Balancing strategies the lab's load balancer implements. */
 export const strategySchema = z
   .enum(STRATEGIES)
@@ -55,6 +71,7 @@ export const lessonSchema = z
   .object({
     title: z.string().min(1).describe('Lesson title shown on the course map and as the page heading.'),
     summary: z.string().min(1).max(160).describe('One line on what the lesson teaches, shown on the course map.'),
+    minutes: minutesSchema,
     hints: z.array(z.string().min(1)).min(HINTS.min).max(HINTS.max).describe(`${HINTS.min} or ${HINTS.max} hints from a nudge to almost the answer, revealed one at a time.`),
     lab: labSchema.prefault({}),
   })

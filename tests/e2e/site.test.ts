@@ -1,11 +1,31 @@
 import AxeBuilder from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import type { Browser, BrowserContext, Locator, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { expectedLessons, launchChromium } from './helpers.ts';
+import { expectedLessons, launchChromium, projectRoot } from './helpers.ts';
 
 const base = inject('siteUrl');
 const lessons = expectedLessons();
 const lessonUrl = (slug: string) => `${base}/lessons/${slug}/`;
+
+// What the map must show, read from the sources an author edits: each lesson's `minutes` and the course file's goals.
+const lessonsDir = join(projectRoot, 'src', 'lessons');
+const minutesOf = (folder: string) =>
+  (load(/^---\r?\n([\s\S]*?)\r?\n---/.exec(readFileSync(join(lessonsDir, folder, 'index.md'), 'utf8'))![1]!) as { minutes: number }).minutes;
+const minutes = lessons.map((l) => minutesOf(l.folder));
+const totalMinutes = minutes.reduce((a, b) => a + b, 0);
+const goals = (load(readFileSync(join(lessonsDir, 'course.yml'), 'utf8')) as { goals: string[] }).goals;
+/** 235 → "about 3 h 55 min", as the map writes a sum of estimates. */
+const about = (total: number) => {
+  const [hours, rest] = [Math.floor(total / 60), total % 60];
+  return `about ${[hours ? `${hours} h` : '', rest ? `${rest} min` : ''].filter(Boolean).join(' ')}`;
+};
+const lessonNumber = (folder: string) => `Lesson ${Number.parseInt(folder, 10)}`;
+const PROGRESS_KEY = 'stateless-lab:progress:v1';
+/** Words in order, anything between them, any case: e.g. ["Up next", "Lesson 3", title]. */
+const inOrder = (...words: string[]) => new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*'), 'i');
 
 let browser: Browser;
 beforeAll(async () => {
@@ -34,42 +54,114 @@ async function open(
 }
 
 describe('course map', () => {
-  it('lists every lesson in order with its one-line summary', async () => {
+  /** The words a sighted reader sees: without the spelt-out twins kept for screen readers. */
+  const seen = (locator: Locator) =>
+    locator.evaluate((el) => {
+      const copy = el.cloneNode(true) as Element;
+      for (const hidden of copy.querySelectorAll('.visually-hidden')) hidden.remove();
+      return (copy.textContent ?? '').replace(/\s+/g, ' ').trim();
+    });
+  const steps = (page: Page) => page.locator('ol.lessons > li');
+  const startLink = (page: Page) => page.locator('[data-next-link]');
+
+  it('lists every lesson in order with its one-line summary and time estimate', async () => {
     const { page, context } = await open('/');
     await expect(page.title()).resolves.toBe('Stateless Lab');
-    const items = page.locator('ol.lessons > li');
+    const items = steps(page);
     await expect(items.count()).resolves.toBe(lessons.length);
     for (const [i, lesson] of lessons.entries()) {
       const item = items.nth(i);
       await expect(item.getByRole('link').innerText()).resolves.toContain(lesson.title);
       await expect(item.innerText()).resolves.toContain(lesson.summary);
+      await expect(seen(item.locator('[data-minutes-shown]'))).resolves.toBe(`~${minutes[i]} min`);
       await expect(item.locator('[data-progress-for]').innerText()).resolves.toContain('Not started');
     }
     await context.close();
   });
 
+  it('says what the course teaches, how long it takes and where to start', async () => {
+    const { page, context } = await open('/');
+    const goalList = page.getByRole('region', { name: 'After the course, you can' }).getByRole('listitem');
+    await expect(goalList.allInnerTexts()).resolves.toEqual(goals);
+    await expect(seen(page.locator('[data-course-facts]'))).resolves.toBe(`${lessons.length} lessons, ${about(totalMinutes)} in all`);
+    // Each part adds up its own lessons' estimates, and the parts together hold every lesson once.
+    const parts = page.locator('ol.path > li');
+    let counted = 0;
+    for (let p = 0; p < (await parts.count()); p++) {
+      const count = await parts.nth(p).locator('ol.lessons > li').count();
+      const sum = minutes.slice(counted, counted + count).reduce((a, b) => a + b, 0);
+      await expect(seen(parts.nth(p).locator('.part-meta'))).resolves.toBe(`Part ${p + 1} · ${count === 1 ? '1 lesson' : `${count} lessons`} · ${about(sum)}`);
+      counted += count;
+    }
+    expect(counted).toBe(lessons.length);
+
+    await expect(page.locator('[data-progress-count]').innerText()).resolves.toBe(`0 of ${lessons.length} lessons passed`);
+    await expect(page.locator('[data-progress-left]').innerText()).resolves.toBe('Nothing saved in this browser yet');
+    await expect(startLink(page).getAttribute('href')).resolves.toBe(`/lessons/${lessons[0]!.slug}/`);
+    await expect(startLink(page).innerText()).resolves.toMatch(inOrder('Start here', lessonNumber(lessons[0]!.folder), lessons[0]!.title));
+    await expect(steps(page).nth(0).getByRole('link').getAttribute('aria-current')).resolves.toBe('step');
+    await expect(steps(page).nth(0).locator('[data-next-badge]').innerText()).resolves.toMatch(/start here/i);
+    await expect(page.locator('[aria-current="step"]').count()).resolves.toBe(1);
+    await context.close();
+  });
+
   it('links to every lesson page, and each page works', async () => {
     const { page, context } = await open('/');
-    for (const lesson of lessons) {
+    for (const [i, lesson] of lessons.entries()) {
       await page.goto(`${base}/`);
-      await page.getByRole('link', { name: lesson.title }).click();
+      await steps(page).nth(i).getByRole('link', { name: lesson.title }).click();
       await page.waitForURL(lessonUrl(lesson.slug));
       await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(lesson.title);
     }
     await context.close();
   });
 
-  it('marks a visited lesson as started', async () => {
+  it('marks a visited lesson as started, counts passed lessons and points at the next one', async () => {
     const { page, context } = await open(`/lessons/${lessons[0]!.slug}/`);
     await page.goto(`${base}/`);
     await expect(page.locator(`[data-progress-for="${lessons[0]!.slug}"]`).innerText()).resolves.toContain('Started');
     await expect(page.locator(`[data-progress-for="${lessons[1]!.slug}"]`).innerText()).resolves.toContain('Not started');
+    // Opened, not passed: the map offers to continue it.
+    await expect(startLink(page).innerText()).resolves.toMatch(inOrder('Continue', lessonNumber(lessons[0]!.folder), lessons[0]!.title));
+    await expect(steps(page).nth(0).locator('[data-next-badge]').innerText()).resolves.toMatch(/continue/i);
+    await expect(page.locator('[data-progress-count]').innerText()).resolves.toBe(`0 of ${lessons.length} lessons passed`);
+    await expect(page.locator('[data-progress-left]').innerText()).resolves.toMatch(inOrder(`${about(totalMinutes)} left`));
+
     // The playground records a pass through playground/client/progress.ts.
-    await page.evaluate((slug) => {
-      localStorage.setItem('stateless-lab:progress:v1', JSON.stringify({ [slug]: 'passed' }));
-    }, lessons[1]!.slug);
+    await page.evaluate(([key, slug]) => {
+      const saved = JSON.parse(localStorage.getItem(key!) ?? '{}');
+      localStorage.setItem(key!, JSON.stringify({ ...saved, [slug!]: 'passed' }));
+    }, [PROGRESS_KEY, lessons[1]!.slug]);
     await page.reload();
     await expect(page.locator(`[data-progress-for="${lessons[1]!.slug}"]`).innerText()).resolves.toContain('Passed');
+    await expect(page.locator('[data-progress-count]').innerText()).resolves.toBe(`1 of ${lessons.length} lessons passed`);
+    await expect(page.locator('[data-progress-left]').innerText()).resolves.toMatch(inOrder(`${about(totalMinutes - minutes[1]!)} left`));
+    await expect(page.locator(`[data-segment-for="${lessons[1]!.slug}"]`).getAttribute('data-state')).resolves.toBe('passed');
+    // After the furthest lesson passed comes the one after it, which nobody opened yet.
+    const next = lessons[2]!;
+    await expect(startLink(page).getAttribute('href')).resolves.toBe(`/lessons/${next.slug}/`);
+    await expect(startLink(page).innerText()).resolves.toMatch(inOrder('Up next', lessonNumber(next.folder), next.title));
+    await expect(steps(page).nth(2).getByRole('link').getAttribute('aria-current')).resolves.toBe('step');
+    await expect(steps(page).nth(2).locator('[data-next-badge]').innerText()).resolves.toMatch(/up next/i);
+    await expect(steps(page).nth(0).locator('[data-next-badge]').innerText()).resolves.toBe('');
+    await expect(page.locator('[aria-current="step"]').count()).resolves.toBe(1);
+
+    await page.evaluate((key) => localStorage.setItem(key, JSON.stringify(Object.fromEntries([...document.querySelectorAll<HTMLElement>('[data-course-lesson]')].map((el) => [el.dataset.slug, 'passed'])))), PROGRESS_KEY);
+    await page.reload();
+    await expect(page.locator('[data-progress-count]').innerText()).resolves.toBe(`All ${lessons.length} lessons passed`);
+    await expect(page.locator('[aria-current="step"]').count()).resolves.toBe(0);
+    await context.close();
+  });
+
+  it('shows the course, its goals and where to start without JavaScript', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Stateless Lab');
+    await expect(page.getByRole('region', { name: 'After the course, you can' }).getByRole('listitem').count()).resolves.toBe(goals.length);
+    await expect(startLink(page).getAttribute('href')).resolves.toBe(`/lessons/${lessons[0]!.slug}/`);
+    await expect(steps(page).count()).resolves.toBe(lessons.length);
+    await expect(page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).resolves.toBe(true);
     await context.close();
   });
 });

@@ -17,6 +17,7 @@ function frontmatter(file: string): unknown {
 const valid = {
   title: 'A lesson',
   summary: 'One line.',
+  minutes: 20,
   hints: ['Look at the port.', 'Read PORT from the environment.'],
   lab: { instances: 3, strategy: 'round-robin', entry: 'server.js' },
 };
@@ -30,7 +31,7 @@ function problems(data: unknown): string {
 
 describe('lesson frontmatter schema', () => {
   it('accepts a minimal lesson and fills in the lab defaults', () => {
-    const lesson = lessonSchema.parse({ title: 't', summary: 's', hints: ['h', 'i'] });
+    const lesson = lessonSchema.parse({ title: 't', summary: 's', minutes: 15, hints: ['h', 'i'] });
     expect(lesson.lab.instances).toBe(3);
     expect(lesson.lab.entry).toBe('server.js');
     expect(lesson.lab.users).toEqual({ login: '/login', visit: '/me', logout: '/logout' });
@@ -68,6 +69,21 @@ describe('lesson frontmatter schema', () => {
     expect(problems({ ...valid, hints: [] })).toContain('hints');
     expect(problems({ ...valid, hints: ['a', 'b', 'c', 'd'] })).toContain('hints');
     expect(problems({ ...valid, summary: 'x'.repeat(161) })).toContain('summary');
+  });
+
+  it('requires a time estimate in whole minutes from 5 to 90, and says so', () => {
+    const { minutes: _minutes, ...noEstimate } = valid;
+    const missing = problems(noEstimate);
+    expect(missing).toContain('minutes');
+    expect(missing).toMatch(/time estimate is missing/);
+    for (const wrong of [4, 91, 12.5, '15', 'a quarter of an hour']) {
+      const message = problems({ ...valid, minutes: wrong });
+      expect(message, String(wrong)).toContain('minutes');
+      expect(message, String(wrong)).toMatch(/whole number of minutes from 5 to 90/);
+      expect(message, String(wrong)).toContain(`(got ${JSON.stringify(wrong)})`);
+    }
+    expect(lessonSchema.parse({ ...valid, minutes: 5 }).minutes).toBe(5);
+    expect(lessonSchema.parse({ ...valid, minutes: 90 }).minutes).toBe(90);
   });
 
   it('documents every key with .describe()', () => {

@@ -15,7 +15,7 @@ import { labSchema, lessonSchema, strategySchema } from '../../playground/protoc
 import { placeOf } from '../../playground/course/lessons.ts';
 
 const accepts = (command: unknown) => labCommand.safeParse(command).success;
-const lesson = (lab: unknown) => lessonSchema.safeParse({ title: 't', summary: 's', hints: ['a', 'b'], lab }).success;
+const lesson = (lab: unknown) => lessonSchema.safeParse({ title: 't', summary: 's', minutes: 15, hints: ['a', 'b'], lab }).success;
 
 describe('strategies', () => {
   it('the balancer, the schema, the commands, the events and the page name the same strategies', () => {
