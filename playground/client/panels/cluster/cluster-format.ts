@@ -76,3 +76,10 @@ export const STRATEGY_WORDS: Record<Strategy, string> = {
   'least-connections': 'Least connections',
   sticky: 'Sticky (affinity cookie)',
 };
+
+/** The balancer box's shorter words for the strategy it runs (the select keeps the longer ones). */
+export const STRATEGY_SHORT: Record<Strategy, string> = {
+  'round-robin': 'Round-robin',
+  'least-connections': 'Least connections',
+  sticky: 'Sticky',
+};
