@@ -37,6 +37,10 @@ async function openLesson(
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${base}/lessons/${slug}/`);
   if (options.width < 700) await page.getByRole('button', { name: 'Playground', exact: true }).click();
+  await page.locator('.pg-root[data-playground-ready]').waitFor({ timeout: 60_000 });
+  // Beside the lesson text (or on a phone) the playground shows one view at a time: this file is about the cluster.
+  const clusterView = page.locator('.pg-top .pg-views button[data-view="cluster"]');
+  if (await clusterView.isVisible()) await clusterView.click();
   return { page, context, errors };
 }
 

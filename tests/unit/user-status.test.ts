@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UserResultView } from '../../playground/client/session/lab-store.ts';
-import { announcement, describeResult, INITIAL_STATUS, nextUserStatus, userLook, USERS } from '../../playground/client/panels/users/user-status.ts';
+import { announcement, describeRelogin, describeResult, INITIAL_STATUS, isMixup, isProblem, isRelogin, nextUserStatus, userLook, USERS } from '../../playground/client/panels/users/user-status.ts';
 
 function result(partial: Partial<UserResultView>): UserResultView {
   return { user: 'alice', action: 'visit', status: 200, instance: 'A', loggedIn: false, loggedOut: false, body: '', t: 0, ...partial };
@@ -89,5 +89,45 @@ describe('log lines', () => {
     expect(
       announcement([result({}), result({ status: 401, instance: 'B', loggedOut: true }), result({ status: 502, instance: null }), result({})]),
     ).toBe('4 new results, 1 logged out, 1 failed');
+  });
+});
+
+describe('re-logins and problems', () => {
+  const again = result({ action: 'login', status: 200, instance: 'A', loggedIn: true, relogin: true });
+
+  it('a re-login is one sentence naming where the user was logged out', () => {
+    expect(isRelogin(again)).toBe(true);
+    expect(describeRelogin(again, 'B')).toEqual({ text: 'Alice logged in again on A after being logged out on B', tone: 'again', word: 'logged in again', icon: '↻' });
+    expect(describeRelogin(again, null).text).toBe('Alice logged in again on A after an unexpected logout');
+  });
+
+  it('only a working login marked by the lab is a re-login', () => {
+    expect(isRelogin(result({ action: 'login', loggedIn: true }))).toBe(false);
+    expect(isRelogin(result({ action: 'login', status: 502, instance: null, relogin: true }))).toBe(false);
+    expect(isRelogin(result({ action: 'visit', loggedIn: true, relogin: true }))).toBe(false);
+  });
+
+  it('problems are logouts, mix-ups, failures and re-logins; a plain visit or login is not one', () => {
+    expect(isProblem(result({ loggedIn: true }))).toBe(false);
+    expect(isProblem(result({ action: 'login', loggedIn: true }))).toBe(false);
+    expect(isProblem(result({ status: 401, loggedOut: true }))).toBe(true);
+    expect(isProblem(result({ loggedOut: true, mixup: 'bob' }))).toBe(true);
+    expect(isProblem(result({ status: 503, instance: null }))).toBe(true);
+    expect(isProblem(again)).toBe(true);
+    // Refused without a login first is the expected answer, not a problem.
+    expect(isProblem(result({ status: 401 }))).toBe(false);
+  });
+
+  it('an answer naming someone else is a mix-up only for a user who expected to be logged in', () => {
+    const teapot = result({ status: 200, instance: 'B', named: 'Teapot', mixup: 'Teapot' });
+    expect(isMixup(teapot)).toBe(false);
+    expect(isProblem(teapot)).toBe(false);
+    expect(describeResult(teapot)).toMatchObject({ tone: 'neutral', word: 'not logged in' });
+    expect(isMixup(result({ status: 200, loggedOut: true, named: 'bob', mixup: 'bob' }))).toBe(true);
+    expect(isMixup(result({ action: 'login', status: 200, named: 'bob', mixup: 'bob' }))).toBe(true);
+  });
+
+  it('announces re-logins among many results', () => {
+    expect(announcement([result({ status: 401, instance: 'B', loggedOut: true }), again])).toBe('2 new results, 1 logged out, 1 logged in again');
   });
 });

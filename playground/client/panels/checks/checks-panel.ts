@@ -2,10 +2,11 @@
  * Check results: the lesson's checks listed as pending while they run ("2 of 4"), each result with an icon and a
  * word, the first failure opened with its message, and an overall line that says plainly when everything passed.
  */
+import css from './checks.css?inline';
 import type { ChecksPanelOptions, Disposable, MountChecksPanel } from '../../components.ts';
 import type { CheckResult, ChecksView, LabStore } from '../../session/lab-store.ts';
 import { addPanelStyles, errorSlot, runInto, setText } from '../panel-ui.ts';
-import { el } from '../../dom.ts';
+import { addStyles, el } from '../../dom.ts';
 
 const LOOK = {
   pass: { icon: '✓', word: 'passed' },
@@ -37,6 +38,7 @@ export function checksHeadline(checks: ChecksView): { text: string; tone: 'ok' |
 
 export const mountChecksPanel: MountChecksPanel = (element: HTMLElement, store: LabStore, options: ChecksPanelOptions): Disposable => {
   addPanelStyles();
+  addStyles('checks', css);
   const headlineIcon = el('span', { class: 'pg-checks-icon', 'aria-hidden': 'true' });
   const headlineText = el('span', {});
   const headline = el('p', { class: 'pg-checks-headline', role: 'status' }, headlineIcon, headlineText);

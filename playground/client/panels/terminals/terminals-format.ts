@@ -61,3 +61,17 @@ export function crashBannerText(reason: string | undefined): string {
   if (!reason) return '(no reason reported; see the output below)';
   return excerpt(reason, 240);
 }
+
+/** The terminal's keys, for its accessible description. */
+export const TERMINAL_KEYS = 'Read-only output. Tab and Shift+Tab move focus out of the terminal; Escape moves it to this output’s tab.';
+
+/**
+ * Who handles a key pressed in a terminal: the browser (Tab and Shift+Tab move focus on, as anywhere else),
+ * the panel (Escape goes back to the terminal's tab), or xterm (everything else: selection, copying).
+ */
+export function terminalKeyAction(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'altKey' | 'metaKey'>): 'browser' | 'leave-to-tab' | 'xterm' {
+  if (event.ctrlKey || event.altKey || event.metaKey) return 'xterm';
+  if (event.key === 'Tab') return 'browser';
+  if (event.key === 'Escape') return 'leave-to-tab';
+  return 'xterm';
+}

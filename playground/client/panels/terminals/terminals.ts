@@ -10,7 +10,7 @@
 import css from './terminals.css?inline';
 import type { Disposable, MountTerminals } from '../../components.ts';
 import type { LabState, LabStore, LogLine, ProcessState } from '../../session/lab-store.ts';
-import { ansiLine, crashBannerText, processLabel, type TermProcess } from './terminals-format.ts';
+import { ansiLine, crashBannerText, processLabel, TERMINAL_KEYS, terminalKeyAction, type TermProcess } from './terminals-format.ts';
 import { addStyles, el, tabKeyTarget } from '../../dom.ts';
 import type { Terminal as XTerm } from '@xterm/xterm';
 
@@ -99,7 +99,19 @@ export const mountTerminals: MountTerminals = async (element: HTMLElement, store
   term.loadAddon(fit);
   term.open(screen);
   term.write('\x1b[?25l'); // output only: no cursor
+  // Output views only (stdin is disabled): Tab must not be swallowed by xterm's textarea, or focus is trapped.
+  const keys = el('p', { class: 'term-vh', id: `${id}-keys` }, TERMINAL_KEYS);
+  panel.append(keys);
   term.textarea?.setAttribute('aria-label', 'Process output (read-only)');
+  term.textarea?.setAttribute('aria-describedby', keys.id);
+  term.attachCustomKeyEventHandler((event) => {
+    const action = terminalKeyAction(event);
+    if (action === 'leave-to-tab' && event.type === 'keydown') {
+      event.preventDefault();
+      active?.button.focus();
+    }
+    return action === 'xterm';
+  });
 
   const tabs = new Map<string, Tab>();
   let active: Tab | undefined;

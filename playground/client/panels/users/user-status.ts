@@ -48,8 +48,27 @@ export interface UserStatus {
 
 export const INITIAL_STATUS: UserStatus = { kind: 'unknown', label: 'not logged in', tone: 'neutral', instance: null };
 
-function failed(result: UserResultView): boolean {
+/** No answer, a 5xx or a transport error: the request failed, which says nothing about the session. */
+export function failed(result: UserResultView): boolean {
   return result.status === 0 || result.status >= 500 || Boolean(result.error);
+}
+
+/**
+ * Served as someone else: a login answered with another user's name, or a logged-in user's visit that named
+ * another. A user who never logged in is not "mixed up" by an answer that names, say, a product ("name": "Teapot").
+ */
+export function isMixup(result: UserResultView): result is UserResultView & { mixup: string } {
+  return Boolean(result.mixup) && (result.loggedOut || result.action === 'login');
+}
+
+/** What the "problems only" log keeps: unexpected logouts, mix-ups, failures and the logins they forced. */
+export function isProblem(result: UserResultView): boolean {
+  return result.loggedOut || isMixup(result) || failed(result) || isRelogin(result);
+}
+
+/** A login the lab marked as following an unexpected logout, and that worked: the user had to log in again. */
+export function isRelogin(result: UserResultView): boolean {
+  return result.relogin === true && result.action === 'login' && result.loggedIn && !failed(result);
 }
 
 function answerFrom(result: UserResultView): string {
@@ -76,7 +95,7 @@ export function nextUserStatus(previous: UserStatus, result: UserResultView): Us
   }
   switch (result.action) {
     case 'login':
-      if (result.mixup) return { kind: 'error', label: `login answered as ${displayName(result.mixup)}: session mix-up`, tone: 'bad', instance };
+      if (isMixup(result)) return { kind: 'error', label: `login answered as ${displayName(result.mixup)}: session mix-up`, tone: 'bad', instance };
       if (result.loggedIn) return { kind: 'logged-in', label: instance ? `logged in on ${instance}` : 'logged in', tone: 'ok', instance };
       return { kind: 'error', label: `login refused (${answerFrom(result)})`, tone: 'bad', instance };
     case 'visit':
@@ -91,9 +110,12 @@ export function nextUserStatus(previous: UserStatus, result: UserResultView): Us
   }
 }
 
+/** A log row's tone: a user state's, or "again" for a forced re-login, which is neither fine nor a failure. */
+export type LogTone = Tone | 'again';
+
 export interface LogEntry {
   text: string;
-  tone: Tone;
+  tone: LogTone;
   /** One word that carries the outcome without colour: ok, logged out, refused, failed. */
   word: string;
   icon: string;
@@ -104,7 +126,7 @@ export function describeResult(result: UserResultView): LogEntry {
   const who = displayName(result.user);
   const where = result.instance ?? 'balancer';
   const head = `${who} ${result.action} → ${where} ${result.status || '—'}`;
-  if (result.mixup) return { text: head, tone: 'bad', word: `mix-up: answered as ${displayName(result.mixup)}`, icon: '✕' };
+  if (isMixup(result)) return { text: head, tone: 'bad', word: `mix-up: answered as ${displayName(result.mixup)}`, icon: '✕' };
   if (result.loggedOut) return { text: head, tone: 'bad', word: result.status < 300 ? 'logged out (names nobody)' : 'logged out', icon: '✕' };
   if (result.status === 0 || result.error) return { text: `${head}${result.error ? ` ${result.error}` : ''}`, tone: 'bad', word: 'no answer', icon: '✕' };
   if (result.status >= 500) return { text: head, tone: 'bad', word: 'failed', icon: '✕' };
@@ -115,6 +137,17 @@ export function describeResult(result: UserResultView): LogEntry {
   if (result.action === 'visit' && !result.loggedIn) return { text: head, tone: 'neutral', word: 'not logged in', icon: '!' };
   const word = result.loggedIn ? 'logged in' : result.action === 'logout' ? 'logged out (by choice)' : 'ok';
   return { text: head, tone: 'ok', word, icon: '✓' };
+}
+
+/**
+ * The row for a forced re-login, as one sentence: "Alice logged in again on A after being logged out on B".
+ * `loggedOutOn` is where the panel last saw this user logged out (null: not seen, e.g. the log was opened later).
+ */
+export function describeRelogin(result: UserResultView, loggedOutOn: string | null): LogEntry {
+  const who = displayName(result.user);
+  const on = result.instance ? ` on ${result.instance}` : '';
+  const after = loggedOutOn ? `after being logged out on ${loggedOutOn}` : 'after an unexpected logout';
+  return { text: `${who} logged in again${on} ${after}`, tone: 'again', word: 'logged in again', icon: '↻' };
 }
 
 /**
@@ -129,8 +162,10 @@ export function announcement(results: readonly UserResultView[]): string {
   }
   const loggedOut = results.filter((r) => r.loggedOut).length;
   const failures = results.filter((r) => !r.loggedOut && (r.status === 0 || r.status >= 500)).length;
+  const again = results.filter(isRelogin).length;
   const parts = [`${results.length} new results`];
   if (loggedOut) parts.push(`${loggedOut} logged out`);
+  if (again) parts.push(`${again} logged in again`);
   if (failures) parts.push(`${failures} failed`);
   return parts.join(', ');
 }
