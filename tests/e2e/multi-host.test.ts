@@ -142,9 +142,9 @@ async function learnerLosesHosts(page: Page, sockets: LabSocket[], { status, not
 
   // Run, then reshape the cluster: four instances, least-connections.
   await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await status.filter({ hasText: 'Running: 3 of 3 instances up.' }).waitFor({ timeout: 60_000 });
+  await status.filter({ hasText: 'Running: all 3 instances up.' }).waitFor({ timeout: 60_000 });
   await page.getByRole('button', { name: 'Add instance' }).click();
-  await status.filter({ hasText: 'Running: 4 of 4 instances up.' }).waitFor({ timeout: 60_000 });
+  await status.filter({ hasText: 'Running: all 4 instances up.' }).waitFor({ timeout: 60_000 });
   await page.getByLabel('Balancing').selectOption('least-connections');
   await waitFor('the strategy change', async () => (balancer(sockets[0]!)?.strategy === 'least-connections' ? true : undefined));
 
@@ -158,7 +158,7 @@ async function learnerLosesHosts(page: Page, sockets: LabSocket[], { status, not
   // The page says what happened, and the cluster is back, in the same shape, on the other host.
   await notice.filter({ hasText: /lab host you were using went away.*rebuilt.*Nothing you wrote was lost/ }).waitFor({ timeout: 90_000 });
   // The status line, which stays in view while the learner scrolls, says so too.
-  await status.filter({ hasText: /^Running: 4 of 4 instances up\. \(Rebuilt on lab host .+ after the previous host went away\.\)/ }).waitFor({ timeout: 60_000 });
+  await status.filter({ hasText: /^Running: all 4 instances up\. \(Rebuilt on lab host .+ after the previous host went away\.\)/ }).waitFor({ timeout: 60_000 });
   expect(first.closed).toBe(true);
   const second = sockets.at(-1)!;
   expect(second).not.toBe(first);
@@ -189,7 +189,7 @@ async function learnerLosesHosts(page: Page, sockets: LabSocket[], { status, not
   survivor.server = await spawnStart({ env, port: survivor.port });
   await reconnect.focus();
   await page.keyboard.press('Enter');
-  await status.filter({ hasText: 'Running: 4 of 4 instances up.' }).waitFor({ timeout: 90_000 });
+  await status.filter({ hasText: 'Running: all 4 instances up.' }).waitFor({ timeout: 90_000 });
   const third = sockets.at(-1)!;
   expect(hostOf(openedHost(third)!)).toBe(survivor);
   const open3 = third.sent.find((m) => m.op === 'open') as { files: { path: string; content: string }[] } | undefined;

@@ -29,7 +29,7 @@ describe('playground', () => {
     const status = page.locator('.pg-status-line');
 
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await status.filter({ hasText: /Running: 3 of 3 instances up/ }).waitFor({ timeout: 60_000 });
+    await status.filter({ hasText: /Running: all 3 instances up/ }).waitFor({ timeout: 60_000 });
 
     const editor = page.getByRole('region', { name: 'Editor' });
     await editor.locator('.monaco-editor .view-lines').click();
@@ -40,7 +40,7 @@ describe('playground', () => {
     await editor.getByText(/Unsaved/).first().waitFor();
     await page.keyboard.press('Control+s');
     await page.locator('.pg-notice').filter({ hasText: /rolled it out to every instance/ }).waitFor({ timeout: 60_000 });
-    await status.filter({ hasText: /Running: 3 of 3 instances up/ }).waitFor({ timeout: 30_000 });
+    await status.filter({ hasText: /Running: all 3 instances up/ }).waitFor({ timeout: 30_000 });
 
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     const checks = page.getByRole('region', { name: 'Checks' });

@@ -38,7 +38,7 @@ describe('runtime choice', () => {
     const useHost = page.getByRole('button', { name: 'Use the lab host' });
     await expect.poll(() => useHost.isVisible()).toBe(true);
     await useHost.click();
-    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/Running: 3 of 3 instances up/);
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toMatch(/Running: all 3 instances up/);
     expect(errors).toEqual([]);
     await page.close();
   });

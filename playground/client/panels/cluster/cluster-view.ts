@@ -57,6 +57,8 @@ export const mountClusterView: MountClusterView = (element: HTMLElement, store: 
   const chart = requestChart();
   // Focusable from script only: the last place focus can go when the control it was on disappears.
   const root = el('div', { class: 'pg-cv', tabindex: '-1' }, controls.root, diagram, chart.root);
+  // On a phone the chart starts folded, so the instances and the users fit one screen.
+  chart.root.open = !window.matchMedia('(max-width: 40rem)').matches;
   element.append(root);
 
   // ---- rendering ----

@@ -10,7 +10,7 @@ import { chartMax, chartRows, chartSummary, drawSparkline, FAILED_ROW, RequestBu
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export interface RequestChart {
-  root: HTMLElement;
+  root: HTMLDetailsElement;
   add(request: RequestView, now: number): void;
   /** Slides the window (once a second) for the instances the cluster has now. */
   render(instances: readonly string[], now: number): void;
@@ -24,10 +24,11 @@ export function requestChart(): RequestChart {
   const rowsBox = el('div', { class: 'pg-chart-rows', 'aria-hidden': 'true' });
   const text = el('p', { class: 'visually-hidden' });
   const sampleNote = el('p', { class: 'pg-chart-note', hidden: '' });
+  // A disclosure, so a small screen can keep it one tap away (the panel closes it when it is narrow).
   const root = el(
-    'figure',
-    { class: 'pg-chart' },
-    el('figcaption', {}, el('span', {}, 'Requests per instance, last 60 s'), el('span', { class: 'pg-chart-col', 'aria-hidden': 'true' }, 'last 10 s')),
+    'details',
+    { class: 'pg-chart', open: '' },
+    el('summary', {}, el('span', {}, 'Requests per instance, last 60 s'), el('span', { class: 'pg-chart-col', 'aria-hidden': 'true' }, 'last 10 s')),
     rowsBox,
     text,
     sampleNote,
