@@ -48,7 +48,7 @@ for (const [file, text] of [['index.md', title.replaceAll("'", "''")], ['checks.
 
 const shown = path.relative(process.cwd(), target) || target;
 console.log(`Created ${shown}/ — lesson ${order}, "${title}", at /lessons/${slug}/:
-  index.md            frontmatter (title, summary, hints, lab settings) and the lesson's prose
+  index.md            frontmatter (title, summary, minutes, hints, lab settings) and the lesson's prose
   starter/            the files the learner starts from: they must fail a check
   solution/           the reference answer: it must pass every check
   checks.js           the graded checks (\`lab\` is typed: your editor completes and checks it)
