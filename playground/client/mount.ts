@@ -120,7 +120,8 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
 
   const doRun = () => {
     element.dispatchEvent(new CustomEvent(WORKING_EVENT, { bubbles: true }));
-    if (layout.layout === 'narrow' && !layout.shown('cluster')) layout.reveal('cluster');
+    // From the code on a narrow screen, Run shows the cluster; a learner watching the terminal keeps watching it.
+    if (layout.shown('editor') && !layout.shown('cluster')) layout.reveal('cluster');
     act(() => session.run());
   };
   const doCheck = () => {

@@ -38,6 +38,11 @@ async function openLesson(options: { width: number; height: number; colorScheme?
   return { page, context, errors };
 }
 
+/** The playground shows one of Users / Checks / Terminal at a time (and only one view at all when narrow). */
+async function showTerminal(page: Page): Promise<void> {
+  await page.locator('.pg-views button[data-view="terminal"]:visible').click();
+}
+
 const editorRegion = (page: Page) => page.getByRole('region', { name: 'Editor' });
 const terminalRegion = (page: Page) => page.getByRole('region', { name: 'Terminal' });
 const fileTab = (page: Page, name: RegExp) => editorRegion(page).getByRole('tab', { name });
@@ -163,6 +168,7 @@ describe('editor', () => {
 describe('terminals', () => {
   it('has a tab per process with live output after Run, and shows why an instance crashed', async () => {
     const { page, context, errors } = await openLesson({ width: 1280, height: 800 });
+    await showTerminal(page);
     const tabs = terminalRegion(page).getByRole('tablist', { name: 'Process output' });
     await expect(tabs.getByRole('tab').allInnerTexts()).resolves.toEqual(['All', 'balancer', 'redis']);
 
@@ -212,6 +218,7 @@ describe('terminals', () => {
     const { page, context, errors } = await openLesson({ width: 390, height: 844, colorScheme: 'dark' });
     await page.screenshot({ path: join(shots, 'editor-390.png') });
     await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await showTerminal(page);
     await processTab(page, /^Instance A/).waitFor({ timeout: 30_000 });
     await processTab(page, /^Instance A/).click();
     await waitForTerminalText(page, /instance A listening on \d+/);

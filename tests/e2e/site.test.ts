@@ -180,7 +180,14 @@ describe('lesson page', () => {
     const playground = page.getByRole('region', { name: 'Playground' });
     await expect(playground.isVisible()).resolves.toBe(true);
     await playground.locator('[data-playground-ready]').waitFor();
-    for (const name of ['Editor', 'Cluster', 'Users', 'Terminal']) {
+    // Every region is on screen or one click away on the view switch.
+    const views: Record<string, string[]> = { Editor: ['code'], Cluster: ['cluster'], Users: ['users', 'cluster'], Checks: ['checks'], Terminal: ['terminal'] };
+    for (const [name, candidates] of Object.entries(views)) {
+      const region = playground.locator(`section.pg-region.pg-${name.toLowerCase()}`);
+      if (!(await region.isVisible())) {
+        const button = playground.locator(candidates.map((v) => `.pg-views button[data-view="${v}"]:visible`).join(', ')).first();
+        await button.click();
+      }
       await expect(playground.getByRole('region', { name }).isVisible(), name).resolves.toBe(true);
     }
     for (const name of ['Run', 'Check', 'Reset', 'Show solution']) {

@@ -101,12 +101,16 @@ export function createLayout(parts: { bar: HTMLElement; notices: HTMLElement; ed
     wide.paint(wideView);
     narrow.paint(narrowView);
   };
+  // One choice, whichever switch made it: the other layout shows the same thing when the width changes.
   function pickWide(view: WideView): void {
     wideView = view;
+    narrowView = view === 'users' ? 'cluster' : view;
     paint();
   }
   function pickNarrow(view: NarrowView): void {
     narrowView = view;
+    if (view === 'checks' || view === 'terminal') wideView = view;
+    if (view === 'cluster') wideView = 'users';
     paint();
     // The newly shown view starts at its top, under the sticky switch.
     root.closest<HTMLElement>('[data-playground]')?.scrollTo({ top: 0 });
@@ -132,10 +136,9 @@ export function createLayout(parts: { bar: HTMLElement; notices: HTMLElement; ed
       return root.dataset.layout as Layout;
     },
     reveal(region) {
-      if (region !== 'editor' && region !== 'cluster') pickWide(region);
-      const narrowFor = (Object.keys(NARROW_REGIONS) as NarrowView[]).find((v) => NARROW_REGIONS[v].includes(region))!;
-      if (root.dataset.layout === 'narrow') pickNarrow(narrowFor);
-      else narrowView = narrowFor;
+      if (shown(region)) return;
+      if (region !== 'editor' && region !== 'cluster') wideView = region;
+      narrowView = (Object.keys(NARROW_REGIONS) as NarrowView[]).find((v) => NARROW_REGIONS[v].includes(region))!;
       paint();
     },
     shown,
