@@ -1,8 +1,8 @@
 /**
  * Playground entry point. Lesson pages import this module lazily, once the playground panel is on screen, and
- * call `mountPlayground(element, lesson)`. It composes the shell: the layout (shell/layout.ts), the toolbar, the
- * notices, the page-wide shortcuts, the learner's files (workspace/) and the lab session (session/), and loads each
- * panel lazily into its region.
+ * call `mountPlayground(element, lesson)`. It composes the shell — the layout (shell/layout.ts), the toolbar, the
+ * notices, the page-wide shortcuts —, the learner's files (workspace/) and the lab session (session/), and loads
+ * each panel lazily into its region.
  */
 // `?inline`: the CSS travels inside this lazily loaded chunk instead of being hoisted into every lesson page.
 import css from './playground.css?inline';
@@ -11,88 +11,46 @@ import type { Disposable, EditorHandle } from './components.ts';
 import { addStyles, el } from './dom.ts';
 import { LabSession } from './session/lab-session.ts';
 import { LabStore, type LabState } from './session/lab-store.ts';
-import { describeStatus } from './session/status-text.ts';
-import { draftKeeper, DRAFT_WORDS, type DraftState } from './workspace/drafts.ts';
-import { applySolutionFile, importFiles, isChange, resetToStarter, restoreDraft } from './workspace/file-operations.ts';
+import { draftKeeper } from './workspace/drafts.ts';
+import { fileActions } from './workspace/file-actions.ts';
+import { isChange, restoreDraft } from './workspace/file-operations.ts';
 import { Workspace } from './workspace/workspace.ts';
-import type { SolutionDiff } from './workspace/solution-diff.ts';
 import { markProgress } from './progress.ts';
 import { MOD, shortcutsDialog } from './shortcuts.ts';
-import { confirmDialog } from './shell/confirm-dialog.ts';
 import { listenForShortcuts } from './shell/keyboard.ts';
-import { createLayout, type RegionName } from './shell/layout.ts';
+import { createLayout } from './shell/layout.ts';
 import { NoticeBoard } from './shell/notices.ts';
 import { mountNoticeView } from './shell/notice-view.ts';
+import { loadPanels } from './shell/panel-loader.ts';
 import { describeRunningCode } from './shell/running-code.ts';
+import { createToolbar, isUnavailable } from './shell/toolbar.ts';
+import type { LabFile } from '../protocol/lab-file.ts';
 import type { LessonClientData } from './types.ts';
-
-function button(label: string, attributes: Record<string, string> = {}): HTMLButtonElement {
-  return el('button', { type: 'button', class: 'pg-button', ...attributes }, label);
-}
 
 /** Asks the lesson page to let the prose give way while the learner works (LessonSplit listens). */
 const WORKING_EVENT = 'playground:working';
+const STILL_LOADING = 'The editor is still loading; try again in a moment.';
 
 export function mountPlayground(element: HTMLElement, lesson: LessonClientData): void {
   addStyles('playground', css);
   const store = new LabStore();
   const notices = new NoticeBoard();
   const disposables: Disposable[] = [];
-
-  // ---- toolbar, status, file tools ----
-  const run = button('Run', { class: 'pg-button pg-primary', 'aria-keyshortcuts': 'Control+Enter', title: `Run the cluster (${MOD}+Enter)` });
-  const stop = button('Stop', { title: 'Stop every instance' });
-  const check = button('Check', { 'aria-keyshortcuts': 'Control+Shift+Enter', title: `Run the graded checks (${MOD}+Shift+Enter)` });
-  const reset = button('Reset', { title: 'Back to the starter files (can be undone)' });
-  const solution = button('Solution', { 'aria-haspopup': 'dialog', title: 'Compare your code with the solution', 'aria-label': 'Show solution' });
-  const keys = button('Shortcuts', { class: 'pg-button pg-quiet pg-keys-button', 'aria-haspopup': 'dialog', 'aria-keyshortcuts': 'Shift+?', title: 'Keyboard shortcuts (?)', 'aria-label': 'Keyboard shortcuts' });
-  const toolbar = el('div', { class: 'pg-toolbar', role: 'toolbar', 'aria-label': 'Lab actions' }, run, stop, check, reset, solution, keys);
-  const statusText = el('span', { class: 'pg-status-text' });
-  const reconnect = button('Reconnect', { hidden: '' });
-  const useHost = button('Use the lab host', { hidden: '' });
-  const runningCode = el('p', { class: 'pg-running-code', role: 'status', hidden: '' });
-  const status = el('div', { class: 'pg-status' }, el('p', { role: 'status', class: 'pg-status-line' }, statusText), reconnect, useHost);
-  const bar = el('div', { class: 'pg-bar' }, toolbar, status);
-
-  const draftStatus = el('span', { class: 'pg-draft', role: 'status', 'data-state': 'idle' });
-  const exportZip = button('Export zip', { class: 'pg-button pg-small', title: 'Download this lesson’s files as a zip' });
-  const importZip = button('Import zip', { class: 'pg-button pg-small', title: 'Load files from a zip exported here (can be undone)' });
-  const importInput = el('input', { type: 'file', accept: '.zip,application/zip', hidden: '', 'aria-label': 'Zip file to import' });
-  const fileTools = el('div', { class: 'pg-file-tools', role: 'toolbar', 'aria-label': 'Your files' }, draftStatus, exportZip, importZip, importInput);
-
-  const noticeView = mountNoticeView(notices, () => run);
-  disposables.push(noticeView);
-  const editorTools = el('div', { class: 'pg-editor-tools' }, fileTools, runningCode);
-  const layout = createLayout({ bar, notices: noticeView.node, editorTools });
-  disposables.push(layout);
-  const { root, slots } = layout;
-  element.replaceChildren(root);
+  const toolbar = createToolbar();
+  const { run, stop, check, reconnect, useHost, keys } = toolbar;
 
   // ---- the learner's files ----
   const readonly = lesson.lab.readonly;
-  const showDraft = (state: DraftState) => {
-    draftStatus.dataset.state = state;
-    draftStatus.textContent = DRAFT_WORDS[state] || 'Edits are kept in this browser';
-    draftStatus.title = state === 'unavailable' ? 'This browser will not let the page store data (private mode or full storage). Export a zip to keep your work.' : '';
-  };
+  let editor: EditorHandle | undefined;
   const drafts = draftKeeper(lesson.slug, (state) => {
-    showDraft(state);
+    files.showDraft(state);
     if (state === 'unavailable') notices.set('storage', 'Your work will not be kept: this browser blocks or has no room for saved data. Export a zip to keep it.', { tone: 'error' });
   });
-  showDraft('idle');
   const workspace = new Workspace(lesson.starter, drafts);
-  let editor: EditorHandle | undefined;
 
   // ---- the lab ----
   const hostInfo = probeLabHost();
   const requested = requestedRuntime();
-  const paintRunningCode = () => {
-    const serving = store.state.instances.some((i) => i.state === 'up' || i.state === 'starting' || i.state === 'unhealthy');
-    const code = describeRunningCode(session.runningFiles, workspace.files(), serving, MOD);
-    runningCode.hidden = code.state === 'none';
-    runningCode.dataset.state = code.state;
-    runningCode.textContent = code.text;
-  };
   const session = new LabSession({
     store,
     lesson: lesson.slug,
@@ -102,22 +60,47 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     plan: async () => planRuntimes(requested, await hostInfo, webContainerSupported()),
     create: createRuntime,
     notice: (message) => notices.set('runtime', message),
-    onRunningFiles: (files) => {
+    onRunningFiles: (running) => {
       // What the lab now has is saved, whatever the editor marked before.
-      if (files) editor?.markSaved(files);
+      if (running) editor?.markSaved(running);
       paintRunningCode();
     },
   });
-
-  // What the lab itself reports as wrong (a refused command, a failed deploy) holds until the next action, the
-  // next phase, or until nothing serves any more (then the status line tells what did happen).
-  const stopErrors = store.onError((message) => notices.set('lab', message, { tone: 'error' }));
-  disposables.push({ dispose: () => void stopErrors() });
   const act = (what: () => Promise<unknown>) => {
     notices.clear('action', 'lab', 'runtime', 'checks');
     what().catch((error: Error) => notices.set('action', error.message, { tone: 'error' }));
   };
 
+  const files = fileActions({
+    lesson,
+    workspace,
+    notices,
+    editor: () => editor,
+    runningFiles: () => session.runningFiles,
+    reset: toolbar.reset,
+    solution: toolbar.solution,
+    act,
+    changed: () => paintRunningCode(),
+  });
+  files.showDraft('idle');
+
+  // ---- the page ----
+  const runningCode = el('p', { class: 'pg-running-code', role: 'status', hidden: '' });
+  const noticeView = mountNoticeView(notices, () => run);
+  const layout = createLayout({ bar: toolbar.bar, notices: noticeView.node, editorTools: el('div', { class: 'pg-editor-tools' }, files.tools, runningCode) });
+  disposables.push(noticeView, layout);
+  const { root, slots } = layout;
+  element.replaceChildren(root);
+
+  function paintRunningCode(): void {
+    const serving = store.state.instances.some((i) => i.state === 'up' || i.state === 'starting' || i.state === 'unhealthy');
+    const code = describeRunningCode(session.runningFiles, workspace.files(), serving, MOD);
+    runningCode.hidden = code.state === 'none';
+    runningCode.dataset.state = code.state;
+    runningCode.textContent = code.text;
+  }
+
+  // ---- actions ----
   const doRun = () => {
     element.dispatchEvent(new CustomEvent(WORKING_EVENT, { bubbles: true }));
     // From the code on a narrow screen, Run shows the cluster; a learner watching the terminal keeps watching it.
@@ -125,7 +108,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     act(() => session.run());
   };
   const doCheck = () => {
-    if (check.disabled) return;
+    if (isUnavailable(check)) return;
     layout.reveal('checks');
     act(() => session.check());
   };
@@ -133,13 +116,7 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     notices.clear('action', 'lab', 'save');
     await session.deploy();
   };
-  run.addEventListener('click', doRun);
-  stop.addEventListener('click', () => act(() => session.stop()));
-  check.addEventListener('click', doCheck);
-  reconnect.addEventListener('click', () => act(() => session.reconnect()));
-  useHost.addEventListener('click', () => act(() => session.useRuntime('server')));
-
-  const saveFiles = (changed: { path: string; content: string }[]) =>
+  const saveFiles = (changed: LabFile[]) =>
     act(async () => {
       const outcome = await session.save(changed);
       const names = changed.map((f) => f.path).join(', ');
@@ -148,95 +125,13 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
       else notices.set('save', `Saved ${names} in the editor. Press Run to start the cluster with it.`);
       notices.clear('files');
     });
-
-  // ---- file operations: each is an edit like typing (undoable, unsaved until saved) ----
-  const applyChange = (change: ReturnType<typeof resetToStarter>): (() => void) | undefined => {
-    if (!isChange(change)) {
-      notices.set('files', change.summary);
-      return undefined;
-    }
-    const undo = workspace.apply(change);
-    notices.clear('save');
-    notices.set('files', `${change.summary} ${session.runningFiles ? `${MOD}+S rolls it out to the cluster.` : 'Run starts the cluster with it.'}`, {
-      undo: () => {
-        undo();
-        diffView?.refresh();
-      },
-    });
-    paintRunningCode();
-    return undo;
-  };
-
-  reset.addEventListener('click', () => {
-    if (!editor) return notices.set('files', 'The editor is still loading; try again in a moment.');
-    const change = resetToStarter(workspace.files(), lesson.starter, readonly);
-    if (!isChange(change)) return applyChange(change);
-    const current = editor;
-    void confirmDialog({
-      title: 'Reset to the starter?',
-      text: `This replaces your changes to ${change.changed.join(', ')} with the starter files. You can undo it right after.`,
-      confirm: 'Reset',
-    }).then((yes) => {
-      if (yes) void applyChange(change);
-      current.focus();
-    });
+  run.addEventListener('click', doRun);
+  stop.addEventListener('click', () => {
+    if (!isUnavailable(stop)) act(() => session.stop());
   });
-
-  // Show solution: a diff beside the learner's code; "Apply" one file at a time, each undoable.
-  let diffView: SolutionDiff | undefined;
-  let undoApply: (() => void) | undefined;
-  solution.addEventListener('click', () => {
-    if (!editor) return notices.set('files', 'The editor is still loading; try again in a moment.');
-    act(async () => {
-      const { openSolutionDiff } = await import('./workspace/solution-diff.ts');
-      diffView = await openSolutionDiff({
-        solution: lesson.solution,
-        readonly,
-        open: lesson.lab.open ?? lesson.lab.entry,
-        current: workspace.files,
-        apply(path) {
-          undoApply = applyChange(applySolutionFile(workspace.files(), lesson.solution, path));
-        },
-        undo: () => {
-          undoApply?.();
-          undoApply = undefined;
-          notices.clear('files');
-          diffView?.refresh();
-          paintRunningCode();
-        },
-      });
-    });
-  });
-
-  // Export and import the lesson's files as a zip.
-  exportZip.addEventListener('click', () =>
-    act(async () => {
-      const { exportZip: build, exportFileName } = await import('./workspace/lab-zip.ts');
-      const blob = new Blob([build(lesson.slug, workspace.files()) as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
-      const url = URL.createObjectURL(blob);
-      const link = el('a', { href: url, download: exportFileName(lesson.slug) });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    }),
-  );
-  importZip.addEventListener('click', () => {
-    if (!editor) return notices.set('files', 'The editor is still loading; try again in a moment.');
-    importInput.value = '';
-    importInput.click();
-  });
-  importInput.addEventListener('change', () => {
-    const file = importInput.files?.[0];
-    if (!file || !editor) return;
-    act(async () => {
-      const { readLessonZip } = await import('./workspace/lab-zip.ts');
-      const result = readLessonZip(new Uint8Array(await file.arrayBuffer()), { slug: lesson.slug, known: lesson.starter.map((f) => f.path), readonly });
-      if (!result.ok) return notices.set('files', `Import refused: ${result.reason} Your files are unchanged.`, { tone: 'error' });
-      void applyChange(importFiles(workspace.files(), result.files, file.name, result.ignored));
-      importZip.focus();
-    });
-  });
+  check.addEventListener('click', doCheck);
+  reconnect.addEventListener('click', () => act(() => session.reconnect()));
+  useHost.addEventListener('click', () => act(() => session.useRuntime('server')));
 
   // ---- shortcuts ----
   const openShortcuts = () => {
@@ -255,12 +150,16 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     dispose: listenForShortcuts({
       run: doRun,
       check: doCheck,
-      save: () => (editor ? editor.save() : notices.set('files', 'The editor is still loading; try again in a moment.')),
+      save: () => (editor ? editor.save() : notices.set('files', STILL_LOADING)),
       help: openShortcuts,
     }),
   });
 
-  // ---- state on the page ----
+  // ---- what the page says about the lab ----
+  // What the lab itself reports as wrong (a refused command, a failed deploy) holds until the next action, the
+  // next phase, or until nothing serves any more (then the status line tells what did happen).
+  const stopErrors = store.onError((message) => notices.set('lab', message, { tone: 'error' }));
+  disposables.push({ dispose: () => void stopErrors() });
   let hasHost = false;
   let announcedPass = false;
   let lastPhase = store.state.phase.name;
@@ -270,16 +169,8 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     store.setPhase(store.state.phase);
   });
   store.subscribe((state: LabState) => {
-    statusText.textContent = describeStatus(state);
-    status.dataset.tone = statusTone(state);
-    reconnect.hidden = state.phase.name !== 'lost';
     // A forced in-browser sandbox that failed: offer the lab host when this site has one.
-    useHost.hidden = !(state.phase.name === 'failed' && requested === 'webcontainer' && hasHost);
-    const busy = state.phase.name === 'connecting' || state.phase.name === 'starting';
-    root.toggleAttribute('data-busy', busy);
-    run.textContent = state.instances.length > 0 ? 'Restart' : 'Run';
-    stop.disabled = state.instances.every((i) => i.state === 'stopped' || i.state === 'crashed');
-    check.disabled = state.checks.running;
+    toolbar.paint(state, requested === 'webcontainer' && hasHost);
     if (state.phase.name !== lastPhase) {
       lastPhase = state.phase.name;
       notices.clear('lab');
@@ -296,25 +187,18 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     paintRunningCode();
   });
 
-  // ---- panels: each in its own chunk, loaded in parallel; one that fails to load says so in its region ----
-  const load = async <T>(region: RegionName, importer: () => Promise<T>, use: (module: T) => Promise<Disposable> | Disposable) => {
-    try {
-      disposables.push(await use(await importer()));
-    } catch (error) {
-      slots[region].replaceChildren(el('p', { class: 'pg-error' }, `This panel did not load: ${(error as Error).message}`));
-    }
-  };
+  // ---- panels ----
   // A draft that hangs (a blocked database) must not hold up the editor.
   const draftLoaded = Promise.race([drafts.load(), new Promise<undefined>((resolve) => setTimeout(resolve, 2000))]).catch(() => undefined);
-  const mountEditorPanel = async ({ mountEditor }: typeof import('./workspace/editor.ts')) => {
-    const draft = await draftLoaded;
+  const mountEditorPanel = async (): Promise<Disposable> => {
+    const [{ mountEditor }, draft] = await Promise.all([import('./workspace/editor.ts'), draftLoaded]);
     const restored = restoreDraft(lesson.starter, draft, readonly);
     if (isChange(restored)) workspace.open(restored.next);
     slots.editor.replaceChildren();
     editor = await mountEditor(slots.editor, {
       files: workspace.files(),
-      onChange: (files) => {
-        drafts.save(files);
+      onChange: (changed) => {
+        drafts.save(changed);
         paintRunningCode();
       },
       readonly,
@@ -324,19 +208,21 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     });
     workspace.attach(editor);
     if (isChange(restored)) notices.set('files', restored.summary);
-    if (drafts.state !== 'unavailable') showDraft(draft ? 'saved' : 'idle');
+    if (drafts.state !== 'unavailable') files.showDraft(draft ? 'saved' : 'idle');
     return editor;
   };
   const options = { send: session.send, lab: lesson.lab };
-  void Promise.allSettled([
-    load('editor', () => import('./workspace/editor.ts'), mountEditorPanel),
-    load('terminal', () => import('./panels/terminals/terminals.ts'), ({ mountTerminals }) => mountTerminals(slots.terminal, store)),
-    load('cluster', () => import('./panels/cluster/cluster-view.ts'), ({ mountClusterView }) => mountClusterView(slots.cluster, store, { ...options, deploy })),
-    load('users', () => import('./panels/users/users-panel.ts'), ({ mountUsersPanel }) => mountUsersPanel(slots.users, store, options)),
-    load('checks', () => import('./panels/checks/checks-panel.ts'), ({ mountChecksPanel }) =>
-      mountChecksPanel(slots.checks, store, { runChecks: () => session.check(), slug: lesson.slug }),
-    ),
-  ]).then(() => {
+  void loadPanels(
+    slots,
+    {
+      editor: mountEditorPanel,
+      terminal: async () => (await import('./panels/terminals/terminals.ts')).mountTerminals(slots.terminal, store),
+      cluster: async () => (await import('./panels/cluster/cluster-view.ts')).mountClusterView(slots.cluster, store, { ...options, deploy }),
+      users: async () => (await import('./panels/users/users-panel.ts')).mountUsersPanel(slots.users, store, options),
+      checks: async () => (await import('./panels/checks/checks-panel.ts')).mountChecksPanel(slots.checks, store, { runChecks: () => session.check(), slug: lesson.slug }),
+    },
+    (panel) => disposables.push(panel),
+  ).then(() => {
     // Every panel has loaded (or said why not): tests and benchmarks wait for this.
     root.dataset.playgroundReady = '';
   });
@@ -351,13 +237,4 @@ export function mountPlayground(element: HTMLElement, lesson: LessonClientData):
     for (const d of disposables) d.dispose();
     void session.dispose();
   });
-}
-
-/** The status line's look: a problem reads as one. */
-function statusTone(state: LabState): 'ok' | 'busy' | 'bad' | 'idle' {
-  const { phase, instances } = state;
-  if (phase.name === 'lost' || phase.name === 'failed') return 'bad';
-  if (phase.name === 'connecting' || phase.name === 'starting') return 'busy';
-  if (phase.name !== 'running' || instances.length === 0) return 'idle';
-  return instances.some((i) => i.state === 'crashed' || i.state === 'unhealthy') || !instances.some((i) => i.state === 'up') ? 'bad' : 'ok';
 }
