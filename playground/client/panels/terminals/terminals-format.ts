@@ -24,6 +24,30 @@ export function processLabel(p: Pick<TermProcess, 'key' | 'role'>): string {
   return p.key.charAt(0).toUpperCase() + p.key.slice(1);
 }
 
+/** What an empty tab shows instead of output. */
+export function emptyOutputNote(p: Pick<TermProcess, 'key' | 'role'>): string {
+  return p.role === 'all' ? 'No output yet. Press Run to start the cluster.' : `No output from ${processLabel(p)} yet.`;
+}
+
+/** The Clear button's accessible name for the tab shown. */
+export function clearLabel(p: Pick<TermProcess, 'key' | 'role'>): string {
+  return `Clear ${p.role === 'all' ? 'all' : processLabel(p)} output`;
+}
+
+/**
+ * The marker after a tab's name. The leading space makes the tab's accessible name read "Instance B crashed",
+ * not "Instance Bcrashed". Empty when there is nothing to mark.
+ */
+export function tabMarkerText(p: Pick<TermProcess, 'state'>, unread: boolean): string {
+  if (p.state === 'crashed') return ' crashed';
+  return unread ? ' new output' : '';
+}
+
+/** A tab's tooltip: its label, and the crash reason when it crashed. */
+export function tabTitle(p: TermProcess): string {
+  return p.state === 'crashed' && p.reason ? `${processLabel(p)} crashed: ${p.reason}` : processLabel(p);
+}
+
 /**
  * Process output may carry escape sequences. Colours (SGR) are kept; anything else (cursor moves, screen
  * clears, titles) could garble the view and is dropped, as are other control characters except tab.
