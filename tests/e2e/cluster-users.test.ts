@@ -112,7 +112,8 @@ describe('cluster view and users panel', () => {
     // Stop B from the cluster view: its state reads "stopped" and the balancer stops sending it requests.
     await cluster.getByRole('button', { name: 'Stop instance B', exact: true }).click();
     await waitForState(page, 'B', 'stopped');
-    await expect(instance(page, 'B').getByRole('button', { name: 'Start instance B', exact: true }).isEnabled()).resolves.toBe(true);
+    // Start becomes available once the Stop command has finished (its reply may come just after the state).
+    await expect.poll(() => instance(page, 'B').getByRole('button', { name: 'Start instance B', exact: true }).isEnabled(), { timeout: 10_000 }).toBe(true);
     const from = (await logRows(page)).length;
     for (let i = 0; i < 6; i++) await act(page, i % 2 ? 'Visit as Bob' : 'Visit as Alice');
     const after = await logRows(page, from);
